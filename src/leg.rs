@@ -1,0 +1,901 @@
+//! A transfer leg: the facts its callbacks carried, and what follows from them.
+//!
+//! A [`Leg`] stores, for each fact (`startTime`, `cause`, ...), the set of distinct values the callbacks
+//! gave. Folding a callback adds to those sets, and everything else (state, outcome, durations,
+//! conflicts, violations) is computed from them. Adding to sets does not depend on the order of
+//! additions, and adding a value twice changes nothing, so the fold is order-independent and idempotent
+//! by construction; `docs/design.md` says more.
+
+use std::collections::hash_map::DefaultHasher;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use chrono::{DateTime, Utc};
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use thiserror::Error;
+
+use crate::callback::{CallId, Callback, Cause, Direction, Event};
+use crate::invariant::{self, Violation};
+use crate::time::format_timestamp;
+
+/// Where a leg is in its life. It only moves forward: enqueued → ringing → answered → ended.
+///
+/// ```
+/// use callfold::State;
+///
+/// assert!(State::Ringing < State::Answered);
+/// assert_eq!(State::Ended.as_str(), "ended");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Known, but no `startTime` yet: waiting in Bandwidth's outbound queue.
+    Enqueued,
+    /// Placed (`startTime` known) and not answered.
+    Ringing,
+    /// Answered (an `answerTime`, or a callback that only an answered leg gets) and not ended.
+    Answered,
+    /// A `transferDisconnect` was folded. Final.
+    Ended,
+}
+
+impl State {
+    /// The state as callfold prints it.
+    ///
+    /// ```
+    /// assert_eq!(callfold::State::Enqueued.as_str(), "enqueued");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Enqueued => "enqueued",
+            State::Ringing => "ringing",
+            State::Answered => "answered",
+            State::Ended => "ended",
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How an ended leg turned out.
+///
+/// `answered` whenever the leg was answered, whatever the cause; otherwise it follows the cause, and
+/// `hangup` without an answer means the leg lost a simultaneous-ringing race (`cancelled`).
+///
+/// ```
+/// use callfold::{Cause, Outcome};
+///
+/// assert_eq!(Outcome::of_unanswered(Some(&Cause::Timeout)), Outcome::NoAnswer);
+/// assert_eq!(Outcome::of_unanswered(Some(&Cause::Hangup)), Outcome::Cancelled);
+/// assert_eq!(Outcome::of_unanswered(Some(&Cause::from("new-in-2027"))), Outcome::Failed);
+/// assert_eq!(Outcome::NoAnswer.as_str(), "no-answer");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The leg was answered.
+    Answered,
+    /// `busy`.
+    Busy,
+    /// `timeout`: not answered within `callTimeout`.
+    NoAnswer,
+    /// `rejected`.
+    Rejected,
+    /// `cancel`, or `hangup` without an answer.
+    Cancelled,
+    /// Any other cause, an unknown one, or none.
+    Failed,
+}
+
+impl Outcome {
+    /// The outcome of a leg that ended without being answered, from its cause.
+    ///
+    /// ```
+    /// use callfold::{Cause, Outcome};
+    ///
+    /// assert_eq!(Outcome::of_unanswered(Some(&Cause::Busy)), Outcome::Busy);
+    /// assert_eq!(Outcome::of_unanswered(None), Outcome::Failed);
+    /// ```
+    pub fn of_unanswered(cause: Option<&Cause>) -> Outcome {
+        match cause {
+            Some(Cause::Busy) => Outcome::Busy,
+            Some(Cause::Timeout) => Outcome::NoAnswer,
+            Some(Cause::Rejected) => Outcome::Rejected,
+            Some(Cause::Cancel | Cause::Hangup) => Outcome::Cancelled,
+            Some(
+                Cause::CallbackError
+                | Cause::InvalidBxml
+                | Cause::ApplicationError
+                | Cause::AccountLimit
+                | Cause::NodeCapacityExceeded
+                | Cause::Error
+                | Cause::Unknown
+                | Cause::Other(_),
+            )
+            | None => Outcome::Failed,
+        }
+    }
+
+    /// The outcome as callfold prints it.
+    ///
+    /// ```
+    /// assert_eq!(callfold::Outcome::Cancelled.as_str(), "cancelled");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Answered => "answered",
+            Outcome::Busy => "busy",
+            Outcome::NoAnswer => "no-answer",
+            Outcome::Rejected => "rejected",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Two or more callbacks of one leg disagree on a fact. The leg keeps the smallest value (the earliest
+/// time, the first text in byte order), so the choice does not depend on the order of arrival.
+///
+/// ```
+/// use callfold::Leg;
+///
+/// let mut leg = Leg::new("c-b".parse()?);
+/// leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","endTime":"2019-12-27T19:19:28Z"}"#.parse()?)?;
+/// leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","endTime":"2019-12-27T19:19:27.987Z"}"#.parse()?)?;
+/// let conflicts = leg.conflicts();
+/// assert_eq!(conflicts[0].field(), "endTime");
+/// assert_eq!(conflicts[0].kept(), "2019-12-27T19:19:27.987Z");
+/// assert_eq!(
+///     conflicts[0].to_string(),
+///     r#"endTime: "2019-12-27T19:19:27.987Z" vs "2019-12-27T19:19:28Z" (kept "2019-12-27T19:19:27.987Z")"#
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Conflict {
+    field: &'static str,
+    values: Vec<String>,
+}
+
+impl Conflict {
+    /// The field, as Bandwidth spells it.
+    ///
+    /// ```
+    /// # let mut leg = callfold::Leg::new("c".parse()?);
+    /// # leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c","cause":"busy"}"#.parse()?)?;
+    /// # leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c","cause":"hangup"}"#.parse()?)?;
+    /// assert_eq!(leg.conflicts()[0].field(), "cause");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn field(&self) -> &'static str {
+        self.field
+    }
+
+    /// Every distinct value seen, smallest first, as callfold prints them.
+    ///
+    /// ```
+    /// # let mut leg = callfold::Leg::new("c".parse()?);
+    /// # leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c","cause":"busy"}"#.parse()?)?;
+    /// # leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c","cause":"hangup"}"#.parse()?)?;
+    /// assert_eq!(leg.conflicts()[0].values(), ["busy", "hangup"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+
+    /// The value the leg kept: the smallest.
+    ///
+    /// ```
+    /// # let mut leg = callfold::Leg::new("c".parse()?);
+    /// # leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c","cause":"busy"}"#.parse()?)?;
+    /// # leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c","cause":"hangup"}"#.parse()?)?;
+    /// assert_eq!(leg.conflicts()[0].kept(), "busy");
+    /// assert_eq!(leg.cause().map(|c| c.as_str()), Some("busy"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn kept(&self) -> &str {
+        self.values.first().map_or("", String::as_str)
+    }
+}
+
+impl fmt::Display for Conflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.field)?;
+        for (i, value) in self.values.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" vs ")?;
+            }
+            write!(f, "{value:?}")?;
+        }
+        write!(f, " (kept {:?})", self.kept())
+    }
+}
+
+/// Why a callback could not be folded into a leg.
+///
+/// ```
+/// use callfold::{FoldError, Leg};
+///
+/// let mut leg = Leg::new("c-b".parse()?);
+/// let other = r#"{"eventType":"transferAnswer","callId":"c-x"}"#.parse()?;
+/// assert_eq!(leg.apply(&other).unwrap_err().to_string(), "callback for leg c-x, not c-b");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum FoldError {
+    /// The callback belongs to another leg.
+    #[error("callback for leg {found}, not {expected}")]
+    OtherLeg {
+        /// This leg's id.
+        expected: CallId,
+        /// The callback's `callId`.
+        found: CallId,
+    },
+    /// The callback is not about a transfer leg (see [`Callback::is_leg_event`]).
+    #[error("{event_type} for {call_id} is not a transfer-leg callback")]
+    NotALegEvent {
+        /// The callback's `eventType`.
+        event_type: String,
+        /// The callback's `callId`.
+        call_id: CallId,
+    },
+}
+
+/// What folding one callback did.
+///
+/// ```
+/// use callfold::{Applied, Leg};
+///
+/// let mut leg = Leg::new("c-b".parse()?);
+/// let answer = r#"{"eventType":"transferAnswer","callId":"c-b","answerTime":"2019-06-20T15:54:25.432Z"}"#.parse()?;
+/// assert_eq!(leg.apply(&answer)?, Applied::New);
+/// assert_eq!(leg.apply(&answer)?, Applied::Duplicate);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// The callback was new to this leg; its facts were added.
+    New,
+    /// The same callback was folded before (a redelivery); only the duplicate count changed.
+    Duplicate,
+}
+
+/// The distinct values one fact has taken, smallest first. Usually none or one; two or more is a conflict.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+enum Fact<T> {
+    #[default]
+    Unknown,
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T: Ord + Clone> Fact<T> {
+    fn observe(&mut self, value: Option<&T>) {
+        let Some(value) = value else { return };
+        match self {
+            Fact::Unknown => *self = Fact::One(value.clone()),
+            Fact::One(known) if known == value => {}
+            Fact::One(known) => {
+                let mut values = vec![known.clone(), value.clone()];
+                values.sort();
+                *self = Fact::Many(values);
+            }
+            Fact::Many(values) => {
+                if let Err(at) = values.binary_search(value) {
+                    values.insert(at, value.clone());
+                }
+            }
+        }
+    }
+
+    /// The value the leg keeps: the only one, or the smallest.
+    fn get(&self) -> Option<&T> {
+        match self {
+            Fact::Unknown => None,
+            Fact::One(value) => Some(value),
+            Fact::Many(values) => values.first(),
+        }
+    }
+
+    fn values(&self) -> &[T] {
+        match self {
+            Fact::Unknown => &[],
+            Fact::One(value) => std::slice::from_ref(value),
+            Fact::Many(values) => values,
+        }
+    }
+
+    fn conflict(&self, field: &'static str, show: impl Fn(&T) -> String) -> Option<Conflict> {
+        match self {
+            Fact::Many(values) => Some(Conflict {
+                field,
+                values: values.iter().map(show).collect(),
+            }),
+            Fact::Unknown | Fact::One(_) => None,
+        }
+    }
+}
+
+/// One transfer B-leg, keyed by its `callId`, with everything its callbacks said.
+///
+/// ```
+/// use callfold::{Leg, Outcome, State};
+///
+/// let mut leg = Leg::new("c-b".parse()?);
+/// leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","parentCallId":"c-a","direction":"outbound",
+///     "startTime":"2019-12-27T19:18:20.721Z","answerTime":"2019-12-27T19:18:23.320Z",
+///     "endTime":"2019-12-27T19:19:27.987Z","cause":"hangup"}"#.parse()?)?;
+/// assert_eq!(leg.state(), State::Ended);
+/// assert_eq!(leg.outcome(), Some(Outcome::Answered));
+/// assert_eq!(leg.ring_ms(), Some(2_599));
+/// assert_eq!(leg.talk_ms(), Some(64_667));
+/// assert!(leg.violations().is_empty() && leg.conflicts().is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leg {
+    call_id: CallId,
+    parent_call_id: Fact<CallId>,
+    direction: Fact<Direction>,
+    transfer_to: Fact<String>,
+    transfer_caller_id: Fact<String>,
+    /// Tags seen before the end. `<Tag>` may change a leg's tag while it runs, so these may differ.
+    tags_before_end: Fact<String>,
+    /// The tag on `transferDisconnect`: the tag in force at the end, one value unless redeliveries disagree.
+    tag_at_end: Fact<String>,
+    enqueued_time: Fact<DateTime<Utc>>,
+    start_time: Fact<DateTime<Utc>>,
+    answer_time: Fact<DateTime<Utc>>,
+    end_time: Fact<DateTime<Utc>>,
+    cause: Fact<Cause>,
+    error_message: Fact<String>,
+    error_id: Fact<String>,
+    /// A callback that only an answered leg gets (`transferAnswer`, `redirect`) was folded.
+    answer_callback: bool,
+    /// A `transferDisconnect` was folded.
+    disconnected: bool,
+    /// Fingerprints of the distinct callbacks folded, sorted.
+    seen: Vec<u64>,
+    /// Callbacks folded, redeliveries included.
+    deliveries: u32,
+}
+
+impl Leg {
+    /// A leg nothing is known of yet.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.state(), callfold::State::Enqueued);
+    /// assert_eq!(leg.events(), 0);
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    pub fn new(call_id: CallId) -> Leg {
+        Leg {
+            call_id,
+            parent_call_id: Fact::Unknown,
+            direction: Fact::Unknown,
+            transfer_to: Fact::Unknown,
+            transfer_caller_id: Fact::Unknown,
+            tags_before_end: Fact::Unknown,
+            tag_at_end: Fact::Unknown,
+            enqueued_time: Fact::Unknown,
+            start_time: Fact::Unknown,
+            answer_time: Fact::Unknown,
+            end_time: Fact::Unknown,
+            cause: Fact::Unknown,
+            error_message: Fact::Unknown,
+            error_id: Fact::Unknown,
+            answer_callback: false,
+            disconnected: false,
+            seen: Vec::new(),
+            deliveries: 0,
+        }
+    }
+
+    /// Folds one callback into the leg.
+    ///
+    /// ```
+    /// use callfold::{Leg, State};
+    ///
+    /// let mut leg = Leg::new("c-b".parse()?);
+    /// // A late transferAnswer after the transferDisconnect only fills in facts: ended is final.
+    /// leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","cause":"hangup"}"#.parse()?)?;
+    /// leg.apply(&r#"{"eventType":"transferAnswer","callId":"c-b","answerTime":"2019-06-20T15:54:25.432Z"}"#.parse()?)?;
+    /// assert_eq!(leg.state(), State::Ended);
+    /// assert!(leg.answer_time().is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`FoldError`] when the callback belongs to another leg or is not about a transfer leg; the leg is
+    /// unchanged then.
+    pub fn apply(&mut self, callback: &Callback) -> Result<Applied, FoldError> {
+        if !callback.is_leg_event() {
+            return Err(FoldError::NotALegEvent {
+                event_type: callback.event.name().to_owned(),
+                call_id: callback.call_id.clone(),
+            });
+        }
+        if callback.call_id != self.call_id {
+            return Err(FoldError::OtherLeg {
+                expected: self.call_id.clone(),
+                found: callback.call_id.clone(),
+            });
+        }
+        self.deliveries = self.deliveries.saturating_add(1);
+        let fingerprint = fingerprint(callback);
+        match self.seen.binary_search(&fingerprint) {
+            Ok(_) => return Ok(Applied::Duplicate),
+            Err(at) => self.seen.insert(at, fingerprint),
+        }
+
+        self.parent_call_id
+            .observe(callback.parent_call_id.as_ref());
+        self.direction.observe(callback.direction.as_ref());
+        self.transfer_to.observe(callback.transfer_to.as_ref());
+        self.transfer_caller_id
+            .observe(callback.transfer_caller_id.as_ref());
+        self.enqueued_time.observe(callback.enqueued_time.as_ref());
+        self.start_time.observe(callback.start_time.as_ref());
+        self.answer_time.observe(callback.answer_time.as_ref());
+        match &callback.event {
+            Event::TransferDisconnect(ending) => {
+                self.disconnected = true;
+                self.tag_at_end.observe(callback.tag.as_ref());
+                self.end_time.observe(ending.end_time.as_ref());
+                self.cause.observe(ending.cause.as_ref());
+                self.error_message.observe(ending.error_message.as_ref());
+                self.error_id.observe(ending.error_id.as_ref());
+            }
+            Event::TransferAnswer | Event::Redirect => {
+                self.answer_callback = true;
+                self.tags_before_end.observe(callback.tag.as_ref());
+            }
+            // Other B-leg callbacks contribute their ids and times only: an unknown event type may mean
+            // anything, and only transferDisconnect ends a transfer leg.
+            Event::Initiate
+            | Event::Answer
+            | Event::Disconnect(_)
+            | Event::Other { .. }
+            // Not a leg event; refused above.
+            | Event::TransferComplete(_) => self.tags_before_end.observe(callback.tag.as_ref()),
+        }
+        Ok(Applied::New)
+    }
+
+    /// The leg's `callId`.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.call_id().as_str(), "c-b");
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    pub fn call_id(&self) -> &CallId {
+        &self.call_id
+    }
+
+    /// The A-leg that ran the `<Transfer>`, if a callback named it.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferAnswer","callId":"c-b","parentCallId":"c-a"}"#.parse()?)?;
+    /// assert_eq!(leg.parent_call_id().map(|id| id.as_str()), Some("c-a"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn parent_call_id(&self) -> Option<&CallId> {
+        self.parent_call_id.get()
+    }
+
+    /// Every distinct `parentCallId` the leg's callbacks named: one in good data.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert!(leg.parent_call_ids().is_empty());
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    pub fn parent_call_ids(&self) -> &[CallId] {
+        self.parent_call_id.values()
+    }
+
+    /// Where the leg is: ended once a `transferDisconnect` was folded; otherwise answered if it was
+    /// answered, ringing if it has a `startTime`, enqueued if not.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"redirect","callId":"c-b","parentCallId":"c-a","startTime":"2019-06-20T15:54:22.234Z"}"#.parse()?)?;
+    /// assert_eq!(leg.state(), callfold::State::Answered); // a redirect only reaches an answered B-leg
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn state(&self) -> State {
+        if self.disconnected {
+            State::Ended
+        } else if self.was_answered() {
+            State::Answered
+        } else if self.start_time.get().is_some() {
+            State::Ringing
+        } else {
+            State::Enqueued
+        }
+    }
+
+    /// True when an `answerTime` is known or a callback that only answered legs get (`transferAnswer`,
+    /// `redirect`) was folded. Historical `transferAnswer` payloads carry no `answerTime`, so the
+    /// callback itself is the evidence.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferAnswer","callId":"c-b"}"#.parse()?)?;
+    /// assert!(leg.was_answered());
+    /// assert_eq!(leg.answer_time(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn was_answered(&self) -> bool {
+        self.answer_callback || self.answer_time.get().is_some()
+    }
+
+    /// How the leg turned out, once it has ended.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.outcome(), None);
+    /// leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","cause":"hangup"}"#.parse()?)?;
+    /// assert_eq!(leg.outcome(), Some(callfold::Outcome::Cancelled)); // hangup, never answered: lost the race
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn outcome(&self) -> Option<Outcome> {
+        if !self.disconnected {
+            None
+        } else if self.was_answered() {
+            Some(Outcome::Answered)
+        } else {
+            Some(Outcome::of_unanswered(self.cause.get()))
+        }
+    }
+
+    /// The `cause` of the `transferDisconnect`, verbatim.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","cause":"brand-new"}"#.parse()?)?;
+    /// assert_eq!(leg.cause().map(|c| c.as_str()), Some("brand-new"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn cause(&self) -> Option<&Cause> {
+        self.cause.get()
+    }
+
+    /// `enqueuedTime`: when the leg entered Bandwidth's outbound queue.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferAnswer","callId":"c-b","enqueuedTime":"2019-12-27T19:18:10.390Z"}"#.parse()?)?;
+    /// assert_eq!(leg.enqueued_time().map(|t| t.to_rfc3339()), Some("2019-12-27T19:18:10.390+00:00".into()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn enqueued_time(&self) -> Option<DateTime<Utc>> {
+        self.enqueued_time.get().copied()
+    }
+
+    /// `startTime`: when the leg was placed.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.start_time(), None);
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    pub fn start_time(&self) -> Option<DateTime<Utc>> {
+        self.start_time.get().copied()
+    }
+
+    /// `answerTime`: when the leg was answered.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.answer_time(), None);
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    pub fn answer_time(&self) -> Option<DateTime<Utc>> {
+        self.answer_time.get().copied()
+    }
+
+    /// `endTime`: when the leg ended.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.end_time(), None);
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    pub fn end_time(&self) -> Option<DateTime<Utc>> {
+        self.end_time.get().copied()
+    }
+
+    /// `direction`, as the leg's callbacks gave it (always `outbound` in good data).
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.direction(), None);
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    pub fn direction(&self) -> Option<&Direction> {
+        self.direction.get()
+    }
+
+    /// Every distinct `direction` the leg's callbacks gave.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert!(leg.directions().is_empty());
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    pub fn directions(&self) -> &[Direction] {
+        self.direction.values()
+    }
+
+    /// `transferTo`: the number or SIP URI this leg dialled.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferAnswer","callId":"c-b","transferTo":"+15556667777"}"#.parse()?)?;
+    /// assert_eq!(leg.transfer_to(), Some("+15556667777"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn transfer_to(&self) -> Option<&str> {
+        self.transfer_to.get().map(String::as_str)
+    }
+
+    /// `transferCallerId`: the caller id shown on this leg.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.transfer_caller_id(), None);
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    pub fn transfer_caller_id(&self) -> Option<&str> {
+        self.transfer_caller_id.get().map(String::as_str)
+    }
+
+    /// The leg's `tag`: the one in force at the end (from `transferDisconnect`) when known, else the
+    /// smallest seen before. `<Tag>` may change a tag while the leg runs, so differing tags before the end
+    /// are not a conflict.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferAnswer","callId":"c-b","tag":"first"}"#.parse()?)?;
+    /// leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","tag":"second"}"#.parse()?)?;
+    /// assert_eq!(leg.tag(), Some("second"));
+    /// assert!(leg.conflicts().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn tag(&self) -> Option<&str> {
+        self.tag_at_end
+            .get()
+            .or(self.tags_before_end.get())
+            .map(String::as_str)
+    }
+
+    /// `errorMessage` of the `transferDisconnect`.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.error_message(), None);
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    pub fn error_message(&self) -> Option<&str> {
+        self.error_message.get().map(String::as_str)
+    }
+
+    /// `errorId` of the `transferDisconnect`.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.error_id(), None);
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    pub fn error_id(&self) -> Option<&str> {
+        self.error_id.get().map(String::as_str)
+    }
+
+    /// Time in the queue: `startTime − enqueuedTime`, in milliseconds.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferAnswer","callId":"c-b",
+    ///     "enqueuedTime":"2019-12-27T19:18:10.390Z","startTime":"2019-12-27T19:18:20.721Z"}"#.parse()?)?;
+    /// assert_eq!(leg.queue_ms(), Some(10_331));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn queue_ms(&self) -> Option<i64> {
+        millis(self.enqueued_time(), self.start_time())
+    }
+
+    /// Ringing time: `answerTime − startTime` for an answered leg, `endTime − startTime` for one that
+    /// ended unanswered, in milliseconds.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","cause":"busy",
+    ///     "startTime":"2019-12-27T19:23:38.685Z","endTime":"2019-12-27T19:23:39.465Z"}"#.parse()?)?;
+    /// assert_eq!(leg.ring_ms(), Some(780));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ring_ms(&self) -> Option<i64> {
+        if self.was_answered() {
+            millis(self.start_time(), self.answer_time())
+        } else if self.disconnected {
+            millis(self.start_time(), self.end_time())
+        } else {
+            None
+        }
+    }
+
+    /// Talk time: `endTime − answerTime` for an answered leg that ended, in milliseconds.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.talk_ms(), None);
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    pub fn talk_ms(&self) -> Option<i64> {
+        if self.disconnected {
+            millis(self.answer_time(), self.end_time())
+        } else {
+            None
+        }
+    }
+
+    /// How many distinct callbacks were folded (redeliveries not counted).
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// let cb = r#"{"eventType":"transferAnswer","callId":"c-b"}"#.parse()?;
+    /// leg.apply(&cb)?;
+    /// leg.apply(&cb)?;
+    /// assert_eq!((leg.events(), leg.duplicates()), (1, 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn events(&self) -> u32 {
+        // `seen` grows by one per new callback, and `deliveries` (a u32) counts at least as many.
+        u32::try_from(self.seen.len()).unwrap_or(u32::MAX)
+    }
+
+    /// How many folded callbacks were redeliveries of one folded before. Two callbacks are the same when
+    /// every field callfold reads is equal, `eventTime` aside (a retry may be stamped anew).
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferAnswer","callId":"c-b","eventTime":"2019-06-20T15:57:22.477Z"}"#.parse()?)?;
+    /// leg.apply(&r#"{"eventType":"transferAnswer","callId":"c-b","eventTime":"2019-06-20T15:57:23.001Z","tag":null}"#.parse()?)?;
+    /// assert_eq!(leg.duplicates(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn duplicates(&self) -> u32 {
+        self.deliveries.saturating_sub(self.events())
+    }
+
+    /// The facts on which the leg's callbacks disagree, in a fixed field order.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert!(leg.conflicts().is_empty());
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    pub fn conflicts(&self) -> Vec<Conflict> {
+        let text = |s: &String| s.clone();
+        let time = |t: &DateTime<Utc>| format_timestamp(t);
+        [
+            self.parent_call_id
+                .conflict("parentCallId", ToString::to_string),
+            self.direction.conflict("direction", ToString::to_string),
+            self.transfer_to.conflict("transferTo", text),
+            self.transfer_caller_id.conflict("transferCallerId", text),
+            self.tag_at_end.conflict("tag", text),
+            self.enqueued_time.conflict("enqueuedTime", time),
+            self.start_time.conflict("startTime", time),
+            self.answer_time.conflict("answerTime", time),
+            self.end_time.conflict("endTime", time),
+            self.cause.conflict("cause", ToString::to_string),
+            self.error_message.conflict("errorMessage", text),
+            self.error_id.conflict("errorId", text),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    /// The invariants the leg breaks, in a fixed order; see `docs/invariants.md`.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","cause":"busy",
+    ///     "startTime":"2019-12-27T19:23:38.685Z","answerTime":"2019-12-27T19:23:39.000Z",
+    ///     "endTime":"2019-12-27T19:23:39.465Z"}"#.parse()?)?;
+    /// let codes: Vec<_> = leg.violations().iter().map(|v| v.code()).collect();
+    /// assert_eq!(codes, ["answered-despite-cause"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn violations(&self) -> Vec<Violation> {
+        invariant::check(self)
+    }
+}
+
+/// The `callfold legs` JSON line.
+impl Serialize for Leg {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let time = |t: Option<DateTime<Utc>>| t.as_ref().map(format_timestamp);
+        let mut map = s.serialize_map(Some(16))?;
+        map.serialize_entry("callId", &self.call_id)?;
+        map.serialize_entry("parentCallId", &self.parent_call_id())?;
+        map.serialize_entry("state", &self.state())?;
+        map.serialize_entry("outcome", &self.outcome())?;
+        map.serialize_entry("cause", &self.cause())?;
+        map.serialize_entry("enqueuedTime", &time(self.enqueued_time()))?;
+        map.serialize_entry("startTime", &time(self.start_time()))?;
+        map.serialize_entry("answerTime", &time(self.answer_time()))?;
+        map.serialize_entry("endTime", &time(self.end_time()))?;
+        map.serialize_entry("queueMs", &self.queue_ms())?;
+        map.serialize_entry("ringMs", &self.ring_ms())?;
+        map.serialize_entry("talkMs", &self.talk_ms())?;
+        map.serialize_entry("events", &self.events())?;
+        map.serialize_entry("duplicates", &self.duplicates())?;
+        let conflicts: Vec<String> = self.conflicts().iter().map(ToString::to_string).collect();
+        map.serialize_entry("conflicts", &conflicts)?;
+        let violations: Vec<&str> = self.violations().iter().map(Violation::code).collect();
+        map.serialize_entry("violations", &violations)?;
+        map.end()
+    }
+}
+
+fn millis(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Option<i64> {
+    Some(to?.signed_duration_since(from?).num_milliseconds())
+}
+
+/// What makes two callbacks the same delivery: every field callfold reads, `eventTime` aside.
+fn fingerprint(callback: &Callback) -> u64 {
+    // Destructured in full, so that a new field cannot be left out of the fingerprint by accident.
+    let Callback {
+        event,
+        event_time: _,
+        call_id,
+        parent_call_id,
+        account_id,
+        application_id,
+        from,
+        to,
+        direction,
+        call_url,
+        tag,
+        transfer_caller_id,
+        transfer_to,
+        enqueued_time,
+        start_time,
+        answer_time,
+    } = callback;
+    // SipHash with fixed keys: the same fingerprint for the same callback throughout a run.
+    let mut h = DefaultHasher::new();
+    (
+        event,
+        call_id,
+        parent_call_id,
+        account_id,
+        application_id,
+        from,
+        to,
+    )
+        .hash(&mut h);
+    (direction, call_url, tag, transfer_caller_id, transfer_to).hash(&mut h);
+    (enqueued_time, start_time, answer_time).hash(&mut h);
+    h.finish()
+}
