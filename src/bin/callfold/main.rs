@@ -1,0 +1,58 @@
+//! The `callfold` command: a thin layer over the library's public API, one file per subcommand.
+
+mod check;
+mod input;
+mod legs;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::input::Failure;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  the log is clean: every line was read and no leg has a conflict or a violation
+  1  a line was rejected, or a leg has conflicts or violations (all are reported)
+  2  usage error, or the input could not be read";
+
+/// Fold Bandwidth Voice transfer callbacks into per-leg state and check them.
+#[derive(Parser)]
+#[command(name = "callfold", version, about, after_help = EXIT_CODES)]
+#[command(
+    long_about = "Fold Bandwidth Voice transfer callbacks (transferAnswer, transferDisconnect, ...) into \
+the state of each transfer leg, and check the invariants real data must keep.\n\nInput is a JSON-lines log: one \
+callback body per line, in any order, duplicates allowed. Blank lines are skipped; every other line is either \
+used or reported as `line N: <reason>`."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print one JSON line per transfer leg, sorted by callId
+    #[command(after_help = EXIT_CODES)]
+    Legs(legs::Args),
+    /// Report unreadable lines, invariant violations and conflicts
+    #[command(after_help = EXIT_CODES)]
+    Check(check::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Legs(args) => legs::run(&args),
+        Command::Check(args) => check::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        // `callfold legs log | head`: the reader went away; stop quietly, as `head` expects.
+        Err(Failure::BrokenPipe) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("callfold: {failure}");
+            ExitCode::from(2)
+        }
+    }
+}
