@@ -591,10 +591,10 @@ struct Wire<'a> {
 /// ```
 /// use callfold::{Callback, DecodeError};
 ///
-/// let err = r#"{"eventType":"transferAnswer","callId":"c-1","answerTime":"2019-13-01"}"#
+/// let err = r#"{"eventType":"transferAnswer","callId":"c-1","answerTime":"2019-13-01T00:00:00Z"}"#
 ///     .parse::<Callback>()
 ///     .unwrap_err();
-/// assert_eq!(err.to_string(), r#"answerTime: expected an RFC 3339 timestamp, found "2019-13-01""#);
+/// assert_eq!(err.to_string(), r#"answerTime: expected an RFC 3339 timestamp, found "2019-13-01T00:00:00Z""#);
 /// assert_eq!(err.field(), Some("answerTime"));
 /// // The reason is the error's source.
 /// let source = std::error::Error::source(&err).unwrap();

@@ -20,14 +20,10 @@ use crate::leg::{Applied, Conflict, Leg, State};
 /// let mut tracker = Tracker::new();
 /// let body = br#"{"eventType":"transferAnswer","callId":"c-b","parentCallId":"c-a",
 ///                 "startTime":"2019-06-20T15:54:22.234Z","answerTime":"2019-06-20T15:54:25.432Z"}"#;
-/// match tracker.feed(body)? {
-///     Update::Leg(change) => {
-///         assert_eq!(change.previous, None);
-///         assert_eq!(change.state, State::Answered);
-///         assert!(!change.duplicate && change.conflicts.is_empty() && change.violations.is_empty());
-///     }
-///     Update::NotALeg { .. } => unreachable!(),
-/// }
+/// let Update::Leg(change) = tracker.feed(body)? else { unreachable!() };
+/// assert_eq!(change.previous, None);
+/// assert_eq!(change.state, State::Answered);
+/// assert!(!change.duplicate && change.conflicts.is_empty() && change.violations.is_empty());
 /// assert_eq!(tracker.legs_of("c-a").len(), 1);
 /// # Ok::<(), callfold::DecodeError>(())
 /// ```
