@@ -541,6 +541,34 @@ impl Serialize for Callback {
     }
 }
 
+/// Decodes with the same rules as [`Callback::from_slice`], so a callback can sit inside the user's own
+/// serde types; a [`DecodeError`] becomes the deserializer's custom error.
+///
+/// ```
+/// #[derive(Debug, serde::Deserialize)]
+/// struct Stored {
+///     received_at: String,
+///     body: callfold::Callback,
+/// }
+///
+/// let stored: Stored = serde_json::from_str(
+///     r#"{"received_at":"today","body":{"eventType":"transferAnswer","callId":"c-b","tag":""}}"#,
+/// )?;
+/// assert_eq!(stored.body.call_id.as_str(), "c-b");
+/// assert_eq!(stored.body.tag, None);
+///
+/// let err = serde_json::from_str::<Stored>(r#"{"received_at":"today","body":{"eventType":"answer"}}"#);
+/// assert!(err.unwrap_err().to_string().starts_with("missing callId"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+impl<'de> Deserialize<'de> for Callback {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Body::deserialize(d)?
+            .into_callback()
+            .map_err(de::Error::custom)
+    }
+}
+
 /// The outgoing shape, in the field order of Bandwidth's documentation.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

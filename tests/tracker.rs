@@ -1,0 +1,184 @@
+//! The embedded API: what a call-control app sees as bodies arrive.
+
+use callfold::{State, Tracker, Update, parse_timestamp};
+use chrono::{DateTime, TimeDelta, Utc};
+
+fn at(text: &str) -> DateTime<Utc> {
+    parse_timestamp(text).unwrap()
+}
+
+fn leg_update(update: Update) -> callfold::LegUpdate {
+    match update {
+        Update::Leg(change) => change,
+        other => panic!("expected a leg update, got {other:?}"),
+    }
+}
+
+const ANSWER: &str = r#"{"eventType":"transferAnswer","callId":"c-b1","parentCallId":"c-a","direction":"outbound",
+    "startTime":"2026-11-23T14:00:02Z","answerTime":"2026-11-23T14:00:07Z"}"#;
+const HANGUP: &str = r#"{"eventType":"transferDisconnect","callId":"c-b1","parentCallId":"c-a","direction":"outbound",
+    "startTime":"2026-11-23T14:00:02Z","answerTime":"2026-11-23T14:00:07Z","endTime":"2026-11-23T14:01:00Z","cause":"hangup"}"#;
+const LOSER: &str = r#"{"eventType":"transferDisconnect","callId":"c-b2","parentCallId":"c-a","direction":"outbound",
+    "startTime":"2026-11-23T14:00:02Z","endTime":"2026-11-23T14:00:07Z","cause":"hangup"}"#;
+
+#[test]
+fn each_update_says_what_changed() {
+    let now = at("2026-11-23T14:00:08Z");
+    let mut tracker = Tracker::new();
+
+    let change = leg_update(tracker.feed_at(ANSWER.as_bytes(), now).unwrap());
+    assert_eq!(
+        (change.previous, change.state, change.duplicate),
+        (None, State::Answered, false)
+    );
+    assert!(change.state_changed());
+
+    let change = leg_update(tracker.feed_at(ANSWER.as_bytes(), now).unwrap());
+    assert_eq!(
+        (change.previous, change.state, change.duplicate),
+        (Some(State::Answered), State::Answered, true)
+    );
+    assert!(!change.state_changed());
+
+    let change = leg_update(tracker.feed_at(HANGUP.as_bytes(), now).unwrap());
+    assert_eq!(
+        (change.previous, change.state),
+        (Some(State::Answered), State::Ended)
+    );
+    assert!(change.conflicts.is_empty() && change.violations.is_empty());
+}
+
+#[test]
+fn a_conflict_is_told_when_it_appears_and_when_it_widens_only() {
+    let now = at("2026-11-23T14:02:00Z");
+    let mut tracker = Tracker::new();
+    tracker.feed_at(HANGUP.as_bytes(), now).unwrap();
+    let later = HANGUP.replace("14:01:00Z", "14:01:01Z");
+    let change = leg_update(tracker.feed_at(later.as_bytes(), now).unwrap());
+    assert_eq!(change.conflicts.len(), 1);
+    assert_eq!(
+        change.conflicts[0].to_string(),
+        r#"endTime: "2026-11-23T14:01:00Z" vs "2026-11-23T14:01:01Z" (kept "2026-11-23T14:01:00Z")"#
+    );
+    // Nothing new: not told again.
+    let change = leg_update(tracker.feed_at(ANSWER.as_bytes(), now).unwrap());
+    assert!(change.conflicts.is_empty());
+    // A third value widens the conflict: told again, with all three.
+    let third = HANGUP.replace("14:01:00Z", "14:01:02Z");
+    let change = leg_update(tracker.feed_at(third.as_bytes(), now).unwrap());
+    assert_eq!(change.conflicts[0].values().len(), 3);
+}
+
+#[test]
+fn a_violation_is_told_by_the_callback_that_reveals_it() {
+    let now = at("2026-11-23T14:02:00Z");
+    let mut tracker = Tracker::new();
+    let busy = r#"{"eventType":"transferDisconnect","callId":"c-b","cause":"busy","endTime":"2026-11-23T14:00:09Z"}"#;
+    let change = leg_update(tracker.feed_at(busy.as_bytes(), now).unwrap());
+    assert!(change.violations.is_empty());
+    let answer =
+        r#"{"eventType":"transferAnswer","callId":"c-b","answerTime":"2026-11-23T14:00:05Z"}"#;
+    let change = leg_update(tracker.feed_at(answer.as_bytes(), now).unwrap());
+    let codes: Vec<_> = change
+        .violations
+        .iter()
+        .map(callfold::Violation::code)
+        .collect();
+    assert_eq!(codes, ["answered-despite-cause"]);
+    assert_eq!(
+        change.state,
+        State::Ended,
+        "a late answer only fills in facts"
+    );
+}
+
+#[test]
+fn a_leg_callback_and_others() {
+    let mut tracker = Tracker::new();
+    let complete = r#"{"eventType":"transferComplete","callId":"c-a","cause":"hangup"}"#;
+    assert!(matches!(
+        tracker.feed(complete.as_bytes()).unwrap(),
+        Update::NotALeg { .. }
+    ));
+    let initiate = r#"{"eventType":"initiate","callId":"c-a","direction":"inbound"}"#;
+    assert!(matches!(
+        tracker.feed(initiate.as_bytes()).unwrap(),
+        Update::NotALeg { .. }
+    ));
+    let gather = r#"{"eventType":"gather","callId":"c-b","parentCallId":"c-a","startTime":"2026-11-23T14:00:02Z"}"#;
+    let change = leg_update(tracker.feed(gather.as_bytes()).unwrap());
+    assert_eq!(
+        change.state,
+        State::Ringing,
+        "an unknown B-leg event gives its times, not an answer"
+    );
+    assert!(tracker.feed(b"{").is_err());
+    assert_eq!(tracker.len(), 1);
+}
+
+#[test]
+fn legs_are_found_by_call_id_and_by_parent() {
+    let mut tracker = Tracker::new();
+    for body in [LOSER, ANSWER, HANGUP] {
+        tracker.feed(body.as_bytes()).unwrap();
+    }
+    assert_eq!(tracker.leg("c-b1").unwrap().state(), State::Ended);
+    let ids: Vec<_> = tracker
+        .legs_of("c-a")
+        .iter()
+        .map(|l| l.call_id().as_str())
+        .collect();
+    assert_eq!(ids, ["c-b1", "c-b2"]);
+    assert!(tracker.legs_of("c-unknown").is_empty());
+    assert_eq!(tracker.legs().count(), 2);
+}
+
+#[test]
+fn ended_legs_are_evicted_after_the_retention_and_open_ones_never() {
+    let t0 = at("2026-11-23T14:00:00Z");
+    let mut tracker = Tracker::new().with_retention(TimeDelta::minutes(5));
+    tracker.feed_at(ANSWER.as_bytes(), t0).unwrap(); // c-b1 open
+    tracker.feed_at(LOSER.as_bytes(), t0).unwrap(); // c-b2 ended at t0
+    tracker
+        .feed_at(HANGUP.as_bytes(), t0 + TimeDelta::minutes(2))
+        .unwrap(); // c-b1 ended at t0+2
+
+    assert_eq!(tracker.evict(t0 + TimeDelta::seconds(299)), 0);
+    assert_eq!(tracker.evict(t0 + TimeDelta::minutes(5)), 1);
+    assert!(tracker.leg("c-b2").is_none());
+    assert_eq!(tracker.legs_of("c-a").len(), 1);
+    // Feeding evicts too.
+    let other = r#"{"eventType":"transferAnswer","callId":"c-x","parentCallId":"c-y"}"#;
+    tracker
+        .feed_at(other.as_bytes(), t0 + TimeDelta::minutes(7))
+        .unwrap();
+    assert!(tracker.leg("c-b1").is_none());
+    assert!(tracker.legs_of("c-a").is_empty());
+    // c-x never ended: it stays, however late.
+    assert_eq!(tracker.evict(t0 + TimeDelta::days(365)), 0);
+    assert!(tracker.leg("c-x").is_some());
+}
+
+#[test]
+fn a_leg_started_anew_after_eviction_keeps_its_own_retention() {
+    let t0 = at("2026-11-23T14:00:00Z");
+    let mut tracker = Tracker::new().with_retention(TimeDelta::minutes(5));
+    tracker.feed_at(LOSER.as_bytes(), t0).unwrap();
+    assert_eq!(tracker.evict(t0 + TimeDelta::minutes(5)), 1);
+    // A late redelivery starts the leg again; it ends at t0+6.
+    tracker
+        .feed_at(LOSER.as_bytes(), t0 + TimeDelta::minutes(6))
+        .unwrap();
+    assert_eq!(tracker.evict(t0 + TimeDelta::minutes(10)), 0);
+    assert_eq!(tracker.evict(t0 + TimeDelta::minutes(11)), 1);
+}
+
+#[test]
+fn without_retention_nothing_is_evicted() {
+    let mut tracker = Tracker::new();
+    tracker
+        .feed_at(LOSER.as_bytes(), at("2000-01-01T00:00:00Z"))
+        .unwrap();
+    assert_eq!(tracker.evict(at("9999-01-01T00:00:00Z")), 0);
+    assert_eq!(tracker.len(), 1);
+}
