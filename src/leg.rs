@@ -16,6 +16,7 @@ use serde::{Serialize, Serializer};
 use thiserror::Error;
 
 use crate::callback::{CallId, Callback, Cause, Direction, Event};
+use crate::fact::Fact;
 use crate::invariant::{self, Violation};
 use crate::time::format_timestamp;
 
@@ -169,6 +170,10 @@ pub struct Conflict {
 }
 
 impl Conflict {
+    pub(crate) fn new(field: &'static str, values: Vec<String>) -> Conflict {
+        Conflict { field, values }
+    }
+
     /// The field, as Bandwidth spells it.
     ///
     /// ```
@@ -271,62 +276,6 @@ pub enum Applied {
     New,
     /// The same callback was folded before (a redelivery); only the duplicate count changed.
     Duplicate,
-}
-
-/// The distinct values one fact has taken, smallest first. Usually none or one; two or more is a conflict.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-enum Fact<T> {
-    #[default]
-    Unknown,
-    One(T),
-    Many(Vec<T>),
-}
-
-impl<T: Ord + Clone> Fact<T> {
-    fn observe(&mut self, value: Option<&T>) {
-        let Some(value) = value else { return };
-        match self {
-            Fact::Unknown => *self = Fact::One(value.clone()),
-            Fact::One(known) if known == value => {}
-            Fact::One(known) => {
-                let mut values = vec![known.clone(), value.clone()];
-                values.sort();
-                *self = Fact::Many(values);
-            }
-            Fact::Many(values) => {
-                if let Err(at) = values.binary_search(value) {
-                    values.insert(at, value.clone());
-                }
-            }
-        }
-    }
-
-    /// The value the leg keeps: the only one, or the smallest.
-    fn get(&self) -> Option<&T> {
-        match self {
-            Fact::Unknown => None,
-            Fact::One(value) => Some(value),
-            Fact::Many(values) => values.first(),
-        }
-    }
-
-    fn values(&self) -> &[T] {
-        match self {
-            Fact::Unknown => &[],
-            Fact::One(value) => std::slice::from_ref(value),
-            Fact::Many(values) => values,
-        }
-    }
-
-    fn conflict(&self, field: &'static str, show: impl Fn(&T) -> String) -> Option<Conflict> {
-        match self {
-            Fact::Many(values) => Some(Conflict {
-                field,
-                values: values.iter().map(show).collect(),
-            }),
-            Fact::Unknown | Fact::One(_) => None,
-        }
-    }
 }
 
 /// One transfer B-leg, keyed by its `callId`, with everything its callbacks said.
@@ -620,6 +569,28 @@ impl Leg {
     /// ```
     pub fn end_time(&self) -> Option<DateTime<Utc>> {
         self.end_time.get().copied()
+    }
+
+    /// The latest of the leg's times: what staleness is judged from.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.last_known_time(), None);
+    /// leg.apply(&r#"{"eventType":"transferAnswer","callId":"c-b",
+    ///     "startTime":"2026-11-23T14:00:02Z","answerTime":"2026-11-23T14:00:07Z"}"#.parse()?)?;
+    /// assert_eq!(leg.last_known_time(), leg.answer_time());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn last_known_time(&self) -> Option<DateTime<Utc>> {
+        [
+            self.enqueued_time(),
+            self.start_time(),
+            self.answer_time(),
+            self.end_time(),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
     }
 
     /// `direction`, as the leg's callbacks gave it (always `outbound` in good data).

@@ -39,6 +39,7 @@
 //! - the fold: [`Leg`], [`State`], [`Outcome`], [`Conflict`];
 //! - the invariants: [`Violation`];
 //! - the live API: [`Tracker`], [`Update`], [`LegUpdate`];
+//! - call history: [`History`], [`Call`], [`Attempt`], [`CallOutcome`]; figures: [`Stats`];
 //! - logs: [`LogReader`], [`Counts`], [`LogError`].
 //!
 //! # Crate features
@@ -48,9 +49,12 @@
 //!   property tests.
 
 mod callback;
+mod fact;
+mod history;
 mod invariant;
 mod leg;
 mod log;
+mod stats;
 #[cfg(feature = "proptest")]
 pub mod strategy;
 mod time;
@@ -59,9 +63,11 @@ mod tracker;
 pub use callback::{
     CallId, Callback, Cause, DecodeError, Direction, EmptyCallId, Ending, Event, Position,
 };
+pub use history::{Attempt, Call, CallOutcome, History, HistoryOptions, Placed, TransferComplete};
 pub use invariant::Violation;
 pub use leg::{Applied, Conflict, FoldError, Leg, Outcome, State};
 pub use log::{Counts, LogError, LogReader};
+pub use stats::{GroupBy, Stats, Summary};
 pub use time::{TimestampError, format_timestamp, parse_timestamp};
 pub use tracker::{LegUpdate, Tracker, Update};
 

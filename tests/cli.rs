@@ -186,7 +186,7 @@ fn check_on_a_clean_log_exits_0_and_prints_nothing() {
     assert_eq!(text(&out.stdout), "");
     assert_eq!(
         text(&out.stderr),
-        "callfold check: 21 lines read = 21 callbacks + 0 rejected + 0 blank; 8 legs, 0 with violations, 0 with conflicts\n"
+        "callfold check: 21 lines read = 21 callbacks + 0 rejected + 0 blank; 8 legs, 0 with violations, 0 with conflicts, 0 stale\n"
     );
 }
 
@@ -209,7 +209,7 @@ leg c-3: not-outbound: direction is "inbound", expected "outbound" on a transfer
     );
     assert_eq!(
         text(&out.stderr),
-        "callfold check: 12 lines read = 7 callbacks + 4 rejected + 1 blank; 4 legs, 3 with violations, 2 with conflicts\n"
+        "callfold check: 12 lines read = 7 callbacks + 4 rejected + 1 blank; 4 legs, 3 with violations, 2 with conflicts, 0 stale\n"
     );
 }
 

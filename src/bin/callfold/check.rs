@@ -3,39 +3,33 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use callfold::{LogError, LogReader, Tracker};
+use callfold::format_timestamp;
 
-use crate::input::{Failure, FileArg, Input, chain, read_failure, stdout};
+use crate::input::{Failure, HistoryArgs, LogArgs, chain, human_ms, read_log, stdout};
 
 /// Arguments of `callfold check`.
 #[derive(clap::Args)]
 #[command(long_about = "Read a log of callbacks and report, on stdout:\n  \
-line N: <reason>             for each line that could not be read as a callback\n  \
-leg <callId>: <code>: <detail>  for each invariant violation and each conflict (code `conflict`)\n\n\
+line N: <reason>                 for each line that could not be read as a callback\n  \
+leg <callId>: <code>: <detail>   for each invariant violation, each conflict (code `conflict`) and each \
+stale leg (code `stale`: its transferDisconnect is missing)\n\n\
 A summary of what was read goes to stderr. It never stops at a bad line.")]
 pub struct Args {
     #[command(flatten)]
-    input: FileArg,
+    log: LogArgs,
+    #[command(flatten)]
+    history: HistoryArgs,
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {
-    let Input { name, mut reader } = Input::open(args.input.file.as_deref())?;
     let mut out = stdout();
-    let mut tracker = Tracker::new();
-    let mut log = LogReader::new(&mut reader);
-    for item in log.by_ref() {
-        match item {
-            Ok((_, callback)) => {
-                tracker.apply(&callback);
-            }
-            Err(error @ LogError::Line { .. }) => writeln!(out, "{}", chain(&error))?,
-            Err(error) => return Err(read_failure(&name, error)),
-        }
-    }
-    let counts = log.counts();
+    let (history, counts) = read_log(&args.log, |error| Ok(writeln!(out, "{}", chain(error))?))?;
+    let options = args.history.options();
+    let as_of = options.as_of.or(history.latest_event_time());
 
-    let (mut with_violations, mut with_conflicts) = (0, 0);
-    let legs = tracker.into_sorted_legs();
+    let (mut with_violations, mut with_conflicts, mut stale) = (0, 0, 0);
+    let mut legs: Vec<_> = history.legs().collect();
+    legs.sort_by(|a, b| a.call_id().cmp(b.call_id()));
     for leg in &legs {
         let id = leg.call_id().as_str().escape_debug();
         let violations = leg.violations();
@@ -48,22 +42,35 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         for conflict in &conflicts {
             writeln!(out, "leg {id}: conflict: {conflict}")?;
         }
+        if let (true, Some(last), Some(as_of)) = (
+            history.is_stale(leg, &options),
+            leg.last_known_time(),
+            as_of,
+        ) {
+            stale += 1;
+            writeln!(
+                out,
+                "leg {id}: stale: {} and not ended, last heard of at {}, {} before {}: its transferDisconnect is missing",
+                leg.state(),
+                format_timestamp(&last),
+                human_ms(Some(as_of.signed_duration_since(last).num_milliseconds())),
+                format_timestamp(&as_of),
+            )?;
+        }
     }
     out.flush()?;
     eprintln!(
-        "callfold check: {} lines read = {} callbacks + {} rejected + {} blank; {} legs, {} with violations, {} with conflicts",
+        "callfold check: {} lines read = {} callbacks + {} rejected + {} blank; {} legs, {} with violations, {} with conflicts, {} stale",
         counts.lines,
         counts.callbacks,
         counts.rejected,
         counts.blank,
         legs.len(),
         with_violations,
-        with_conflicts
+        with_conflicts,
+        stale
     );
-    let clean = counts.rejected == 0 && with_violations == 0 && with_conflicts == 0;
-    Ok(if clean {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(crate::exit(
+        counts.rejected > 0 || with_violations + with_conflicts + stale > 0,
+    ))
 }

@@ -1,12 +1,15 @@
-//! What the subcommands share: opening the input, writing the output, reporting errors.
+//! What the subcommands share: opening the input, folding the log, writing the output, reporting errors.
 
 use std::error::Error;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead, BufReader, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
-use callfold::LogError;
+use callfold::{Counts, History, HistoryOptions, LogError, LogReader, parse_timestamp};
+use chrono::{DateTime, TimeDelta, Utc};
+use flate2::bufread::MultiGzDecoder;
+use indicatif::{ProgressBar, ProgressStyle};
 
 /// Why a command could not finish: exit code 2, or a quiet stop on a closed pipe.
 #[derive(Debug)]
@@ -39,48 +42,205 @@ impl From<io::Error> for Failure {
     }
 }
 
-/// The log to read: a file, or standard input for `-` or no argument.
+impl From<csv::Error> for Failure {
+    fn from(e: csv::Error) -> Failure {
+        match e.into_kind() {
+            csv::ErrorKind::Io(e) => Failure::from(e),
+            other => Failure::Output(io::Error::other(format!("{other:?}"))),
+        }
+    }
+}
+
+/// The FILE argument and the reading options every subcommand shares.
+#[derive(clap::Args)]
+pub struct LogArgs {
+    /// JSON-lines log of callback bodies, plain or gzip; `-` or nothing reads standard input
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// No progress bar (it is shown only when stderr is a terminal and FILE is a file)
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The options of the history projection, shared by `history`, `stats` and `check`.
+#[derive(clap::Args)]
+pub struct HistoryArgs {
+    /// Legs of one call that start within this window ring together: one <Transfer>
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub attempt_window: TimeDelta,
+    /// Judge staleness at this RFC 3339 instant [default: the latest eventTime in the log]
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub as_of: Option<DateTime<Utc>>,
+    /// A leg not ended and unheard of for longer than this before --as-of is stale (its
+    /// transferDisconnect is missing); the default is the longest callTimeout plus 30 s
+    #[arg(long, value_name = "DURATION", default_value = "330s", value_parser = parse_duration)]
+    pub stale: TimeDelta,
+}
+
+impl HistoryArgs {
+    pub fn options(&self) -> HistoryOptions {
+        HistoryOptions {
+            attempt_window: self.attempt_window,
+            as_of: self.as_of,
+            stale_after: self.stale,
+        }
+    }
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    parse_timestamp(text).map_err(|e| format!("expected an RFC 3339 timestamp: {e}"))
+}
+
+/// A duration such as `2s`, `330s`, `5m30s`, `1h`, `500ms` or `1.5s`; a bare number is seconds.
+pub fn parse_duration(text: &str) -> Result<TimeDelta, String> {
+    let bad = || format!("{text:?} is not a duration like 2s, 500ms, 5m30s or 1h");
+    if text.is_empty() {
+        return Err(bad());
+    }
+    if let Ok(seconds) = text.parse::<f64>() {
+        return millis_delta(seconds * 1_000.0).ok_or_else(bad);
+    }
+    let mut total = 0.0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(bad)?;
+        let number: f64 = rest[..number_len].parse().map_err(|_| bad())?;
+        rest = &rest[number_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let scale = match &rest[..unit_len] {
+            "ms" => 1.0,
+            "s" => 1_000.0,
+            "m" => 60_000.0,
+            "h" => 3_600_000.0,
+            "d" => 86_400_000.0,
+            _ => return Err(bad()),
+        };
+        total += number * scale;
+        rest = &rest[unit_len..];
+    }
+    millis_delta(total).ok_or_else(bad)
+}
+
+#[allow(clippy::cast_possible_truncation)] // bounded just below
+fn millis_delta(ms: f64) -> Option<TimeDelta> {
+    (ms.is_finite() && (0.0..1e15).contains(&ms))
+        .then(|| TimeDelta::milliseconds(ms.round() as i64))
+}
+
+/// The log to read: a file, or standard input for `-` or no argument; gzip is recognised by its magic
+/// bytes, so a `.gz` file or a compressed pipe both work.
 pub struct Input {
     pub name: String,
     pub reader: Box<dyn BufRead>,
+    progress: Option<ProgressBar>,
 }
 
 impl Input {
-    pub fn open(path: Option<&Path>) -> Result<Input, Failure> {
-        match path {
-            None => Ok(Input::stdin()),
-            Some(p) if p == Path::new("-") => Ok(Input::stdin()),
-            Some(p) => {
-                let name = p.display().to_string();
-                let fail = |source| Failure::Input {
-                    name: name.clone(),
-                    source,
-                };
-                if p.is_dir() {
-                    return Err(fail(io::Error::new(
-                        io::ErrorKind::IsADirectory,
-                        "it is a directory",
-                    )));
-                }
-                let file = File::open(p).map_err(fail)?;
-                Ok(Input {
-                    name,
-                    reader: Box::new(BufReader::with_capacity(1 << 16, file)),
-                })
-            }
+    pub fn open(args: &LogArgs) -> Result<Input, Failure> {
+        let path = args.file.as_deref().filter(|p| *p != Path::new("-"));
+        let Some(path) = path else {
+            return Input::decompressed(
+                "standard input".to_owned(),
+                Box::new(io::stdin().lock()),
+                None,
+            );
+        };
+        let name = path.display().to_string();
+        let fail = |source| Failure::Input {
+            name: name.clone(),
+            source,
+        };
+        if path.is_dir() {
+            return Err(fail(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "it is a directory",
+            )));
         }
+        let file = File::open(path).map_err(fail)?;
+        let progress = (!args.quiet && io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::new(file.metadata().map_or(0, |m| m.len()));
+            if let Ok(style) = ProgressStyle::with_template(
+                "{spinner} {bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}",
+            ) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        let raw: Box<dyn Read> = match &progress {
+            Some(bar) => Box::new(bar.wrap_read(file)),
+            None => Box::new(file),
+        };
+        Input::decompressed(
+            name,
+            Box::new(BufReader::with_capacity(1 << 16, raw)),
+            progress,
+        )
     }
 
-    fn stdin() -> Input {
-        Input {
-            name: "standard input".to_owned(),
-            reader: Box::new(io::stdin().lock()),
+    fn decompressed(
+        name: String,
+        mut reader: Box<dyn BufRead>,
+        progress: Option<ProgressBar>,
+    ) -> Result<Input, Failure> {
+        let gzip = reader
+            .fill_buf()
+            .map_err(|source| Failure::Input {
+                name: name.clone(),
+                source,
+            })?
+            .starts_with(&[0x1f, 0x8b]);
+        if gzip {
+            reader = Box::new(BufReader::with_capacity(
+                1 << 16,
+                MultiGzDecoder::new(reader),
+            ));
         }
+        Ok(Input {
+            name,
+            reader,
+            progress,
+        })
     }
 }
 
+/// Folds the whole log into a history. Each line that is not a callback goes to `bad_line`.
+pub fn read_log(
+    args: &LogArgs,
+    mut bad_line: impl FnMut(&LogError) -> Result<(), Failure>,
+) -> Result<(History, Counts), Failure> {
+    let Input {
+        name,
+        mut reader,
+        progress,
+    } = Input::open(args)?;
+    let mut history = History::new();
+    let mut log = LogReader::new(&mut reader);
+    for item in log.by_ref() {
+        match item {
+            Ok((_, callback)) => history.apply(&callback),
+            Err(error @ LogError::Line { .. }) => {
+                if let Some(bar) = &progress {
+                    bar.suspend(|| bad_line(&error))?;
+                } else {
+                    bad_line(&error)?;
+                }
+            }
+            Err(error) => return Err(read_failure(&name, error)),
+        }
+    }
+    let counts = log.counts();
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    Ok((history, counts))
+}
+
 /// The failure for a read error in the middle of the log named `name`.
-pub fn read_failure(name: &str, error: LogError) -> Failure {
+fn read_failure(name: &str, error: LogError) -> Failure {
     let source = match error {
         LogError::Io { source, .. } => source,
         other => io::Error::other(chain(&other)),
@@ -89,14 +249,6 @@ pub fn read_failure(name: &str, error: LogError) -> Failure {
         name: name.to_owned(),
         source,
     }
-}
-
-/// The FILE argument the subcommands share.
-#[derive(clap::Args)]
-pub struct FileArg {
-    /// JSON-lines log of callback bodies; `-` or nothing reads standard input
-    #[arg(value_name = "FILE")]
-    pub file: Option<PathBuf>,
 }
 
 /// An error and its sources, joined by ": ", as one line.
@@ -111,7 +263,64 @@ pub fn chain(error: &dyn Error) -> String {
     text
 }
 
+/// A bad line reported on stderr (for the commands whose stdout is data).
+#[allow(clippy::unnecessary_wraps)] // the shape `read_log` takes
+pub fn to_stderr(error: &LogError) -> Result<(), Failure> {
+    eprintln!("{}", chain(error));
+    Ok(())
+}
+
 /// Standard output, buffered.
 pub fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
     io::BufWriter::with_capacity(1 << 16, io::stdout().lock())
+}
+
+/// A duration for people: `780ms`, `5.3s`, `1m04s`, `2h03m15s`; `-` for none.
+pub fn human_ms(ms: Option<i64>) -> String {
+    let Some(ms) = ms else { return "-".to_owned() };
+    let sign = if ms < 0 { "-" } else { "" };
+    let ms = ms.unsigned_abs();
+    let (h, m, s) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1_000 % 60);
+    if ms < 1_000 {
+        format!("{sign}{ms}ms")
+    } else if ms < 60_000 {
+        format!("{sign}{s}.{}s", ms % 1_000 / 100)
+    } else if ms < 3_600_000 {
+        format!("{sign}{m}m{s:02}s")
+    } else {
+        format!("{sign}{h}h{m:02}m{s:02}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_people_write() {
+        let ms = |t: &str| parse_duration(t).map(|d| d.num_milliseconds());
+        assert_eq!(ms("2s"), Ok(2_000));
+        assert_eq!(ms("330"), Ok(330_000));
+        assert_eq!(ms("1.5s"), Ok(1_500));
+        assert_eq!(ms("5m30s"), Ok(330_000));
+        assert_eq!(ms("500ms"), Ok(500));
+        assert_eq!(ms("1h"), Ok(3_600_000));
+        assert_eq!(
+            ms("2x"),
+            Err("\"2x\" is not a duration like 2s, 500ms, 5m30s or 1h".to_owned())
+        );
+        assert!(ms("-1s").is_err());
+        assert!(ms("s").is_err());
+        assert!(ms("").is_err());
+    }
+
+    #[test]
+    fn durations_for_people() {
+        assert_eq!(human_ms(None), "-");
+        assert_eq!(human_ms(Some(780)), "780ms");
+        assert_eq!(human_ms(Some(5_320)), "5.3s");
+        assert_eq!(human_ms(Some(64_480)), "1m04s");
+        assert_eq!(human_ms(Some(7_395_000)), "2h03m15s");
+        assert_eq!(human_ms(Some(-1_100)), "-1.1s");
+    }
 }

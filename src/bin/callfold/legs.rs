@@ -3,9 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use callfold::{LogError, LogReader, Tracker};
-
-use crate::input::{Failure, FileArg, Input, chain, read_failure, stdout};
+use crate::input::{Failure, LogArgs, read_log, stdout, to_stderr};
 
 /// Arguments of `callfold legs`.
 #[derive(clap::Args)]
@@ -17,35 +15,20 @@ violations. Lines that are not callbacks are reported on stderr as `line N: <rea
 )]
 pub struct Args {
     #[command(flatten)]
-    input: FileArg,
+    log: LogArgs,
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {
-    let Input { name, mut reader } = Input::open(args.input.file.as_deref())?;
-    let mut tracker = Tracker::new();
-    let mut findings = false;
-    for item in LogReader::new(&mut reader) {
-        match item {
-            Ok((_, callback)) => {
-                tracker.apply(&callback);
-            }
-            Err(error @ LogError::Line { .. }) => {
-                eprintln!("{}", chain(&error));
-                findings = true;
-            }
-            Err(error) => return Err(read_failure(&name, error)),
-        }
-    }
+    let (history, counts) = read_log(&args.log, to_stderr)?;
+    let mut legs: Vec<_> = history.legs().collect();
+    legs.sort_by(|a, b| a.call_id().cmp(b.call_id()));
+    let mut findings = counts.rejected > 0;
     let mut out = stdout();
-    for leg in tracker.into_sorted_legs() {
+    for leg in legs {
         findings |= !leg.conflicts().is_empty() || !leg.violations().is_empty();
-        serde_json::to_writer(&mut out, &leg).map_err(std::io::Error::from)?;
+        serde_json::to_writer(&mut out, leg).map_err(std::io::Error::from)?;
         out.write_all(b"\n")?;
     }
     out.flush()?;
-    Ok(if findings {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(crate::exit(findings))
 }

@@ -1,8 +1,10 @@
 //! The `callfold` command: a thin layer over the library's public API, one file per subcommand.
 
 mod check;
+mod history;
 mod input;
 mod legs;
+mod stats;
 
 use std::process::ExitCode;
 
@@ -13,7 +15,8 @@ use crate::input::Failure;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  the log is clean: every line was read and no leg has a conflict or a violation
-  1  a line was rejected, or a leg has conflicts or violations (all are reported)
+  1  a line was rejected, or a leg has conflicts or violations (all are reported);
+     for check, also a stale leg
   2  usage error, or the input could not be read";
 
 /// Fold Bandwidth Voice transfer callbacks into per-leg state and check them.
@@ -32,6 +35,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Rebuild call history: one record per call, as JSON, CSV or a table
+    #[command(after_help = EXIT_CODES)]
+    History(history::Args),
+    /// Telecom figures: outcomes, causes, ASR, ACD, ring and queue times
+    #[command(after_help = EXIT_CODES)]
+    Stats(stats::Args),
     /// Print one JSON line per transfer leg, sorted by callId
     #[command(after_help = EXIT_CODES)]
     Legs(legs::Args),
@@ -40,9 +49,20 @@ enum Command {
     Check(check::Args),
 }
 
+/// 1 when something was reported, 0 when not.
+fn exit(findings: bool) -> ExitCode {
+    if findings {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::History(args) => history::run(&args),
+        Command::Stats(args) => stats::run(&args),
         Command::Legs(args) => legs::run(&args),
         Command::Check(args) => check::run(&args),
     };

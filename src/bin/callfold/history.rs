@@ -1,0 +1,231 @@
+//! `callfold history`: one record per original call, as JSON, CSV call-detail records, or a table.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use callfold::{Call, Leg, format_timestamp};
+
+use crate::input::{Failure, HistoryArgs, LogArgs, human_ms, read_log, stdout, to_stderr};
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One JSON object per call, per line
+    Json,
+    /// One row per leg under a header row (call-detail records)
+    Csv,
+    /// A table for people, with durations like 1m04s
+    Table,
+}
+
+/// Arguments of `callfold history`.
+#[derive(clap::Args)]
+#[command(
+    long_about = "Rebuild call history: one record per original call (the A-leg, the parentCallId of its \
+legs) with its transfer legs, the A-leg's own facts, its attempts (legs starting within --attempt-window of \
+each other ring together: one <Transfer>), which leg won each attempt or why none did, and the call's outcome: \
+connected, not-connected or open."
+)]
+pub struct Args {
+    #[command(flatten)]
+    log: LogArgs,
+    #[command(flatten)]
+    history: HistoryArgs,
+    /// Output format [default: table when stdout is a terminal, json otherwise]
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+pub const CSV_HEADER: [&str; 18] = [
+    "call_id",
+    "parent_call_id",
+    "attempt",
+    "transfer_to",
+    "transfer_caller_id",
+    "state",
+    "outcome",
+    "cause",
+    "enqueued_time",
+    "start_time",
+    "answer_time",
+    "end_time",
+    "queue_ms",
+    "ring_ms",
+    "talk_ms",
+    "tag",
+    "error_message",
+    "violations",
+];
+
+pub fn run(args: &Args) -> Result<ExitCode, Failure> {
+    let (history, counts) = read_log(&args.log, to_stderr)?;
+    let calls = history.calls(&args.history.options());
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    });
+    let mut out = stdout();
+    match format {
+        Format::Json => {
+            for call in &calls {
+                serde_json::to_writer(&mut out, call).map_err(std::io::Error::from)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        Format::Csv => write_csv(&mut out, &calls)?,
+        Format::Table => write_table(&mut out, &calls)?,
+    }
+    out.flush()?;
+    let findings = counts.rejected > 0
+        || calls
+            .iter()
+            .flat_map(Call::legs)
+            .any(|leg| !leg.conflicts().is_empty() || !leg.violations().is_empty());
+    Ok(crate::exit(findings))
+}
+
+fn time(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.as_ref().map(format_timestamp).unwrap_or_default()
+}
+
+fn number(ms: Option<i64>) -> String {
+    ms.map(|ms| ms.to_string()).unwrap_or_default()
+}
+
+fn write_csv(out: &mut impl Write, calls: &[Call<'_>]) -> Result<(), Failure> {
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record(CSV_HEADER)?;
+    for call in calls {
+        for attempt in &call.attempts {
+            for placed in &attempt.legs {
+                let leg = placed.leg;
+                let violations: Vec<&str> = leg
+                    .violations()
+                    .iter()
+                    .map(callfold::Violation::code)
+                    .collect();
+                csv.write_record([
+                    leg.call_id().as_str(),
+                    call.call_id.map_or("", |id| id.as_str()),
+                    &attempt.number.to_string(),
+                    leg.transfer_to().unwrap_or(""),
+                    leg.transfer_caller_id().unwrap_or(""),
+                    leg.state().as_str(),
+                    leg.outcome().map_or("", |o| o.as_str()),
+                    leg.cause().map_or("", |c| c.as_str()),
+                    &time(leg.enqueued_time()),
+                    &time(leg.start_time()),
+                    &time(leg.answer_time()),
+                    &time(leg.end_time()),
+                    &number(leg.queue_ms()),
+                    &number(leg.ring_ms()),
+                    &number(leg.talk_ms()),
+                    leg.tag().unwrap_or(""),
+                    leg.error_message().unwrap_or(""),
+                    &violations.join(";"),
+                ])?;
+            }
+        }
+    }
+    csv.flush()?;
+    Ok(())
+}
+
+fn notes(leg: &Leg, stale: bool, placed_by: Option<&str>) -> String {
+    let mut notes: Vec<String> = leg
+        .violations()
+        .iter()
+        .map(|v| v.code().to_owned())
+        .collect();
+    notes.extend(
+        leg.conflicts()
+            .iter()
+            .map(|c| format!("conflict:{}", c.field())),
+    );
+    if stale {
+        notes.push("stale".to_owned());
+    }
+    if let Some(field) = placed_by {
+        notes.push(format!("placed-by:{field}"));
+    }
+    if leg.duplicates() > 0 {
+        notes.push(format!("redelivered:{}", leg.duplicates()));
+    }
+    notes.join(" ")
+}
+
+fn write_table(out: &mut impl Write, calls: &[Call<'_>]) -> Result<(), Failure> {
+    let header = [
+        "CALL", "OUTCOME", "#", "LEG", "TO", "STATE", "RESULT", "CAUSE", "START", "QUEUE", "RING",
+        "TALK", "NOTES",
+    ];
+    let mut rows: Vec<[String; 13]> = Vec::new();
+    for call in calls {
+        let mut first = true;
+        for attempt in &call.attempts {
+            for placed in &attempt.legs {
+                let leg = placed.leg;
+                let (call_id, outcome) = if first {
+                    (
+                        call.call_id
+                            .map_or("(no parent)".to_owned(), ToString::to_string),
+                        call.outcome.as_str().to_owned(),
+                    )
+                } else {
+                    (String::new(), String::new())
+                };
+                first = false;
+                rows.push([
+                    call_id,
+                    outcome,
+                    attempt.number.to_string(),
+                    leg.call_id().to_string(),
+                    leg.transfer_to().unwrap_or("-").to_owned(),
+                    leg.state().to_string(),
+                    leg.outcome().map_or("-".to_owned(), |o| o.to_string()),
+                    leg.cause().map_or("-".to_owned(), ToString::to_string),
+                    leg.start_time().map_or("-".to_owned(), |t| {
+                        t.format("%Y-%m-%d %H:%M:%S").to_string()
+                    }),
+                    human_ms(leg.queue_ms()),
+                    human_ms(leg.ring_ms()),
+                    human_ms(leg.talk_ms()),
+                    notes(leg, placed.stale, placed.placed_by),
+                ]);
+            }
+        }
+    }
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |out: &mut dyn Write, cells: &[&str]| -> std::io::Result<()> {
+        let mut text = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == cells.len() {
+                text.push_str(cell);
+            } else {
+                // Numbers and durations read best right-aligned.
+                let right = matches!(i, 2 | 9..=11);
+                let pad = w - cell.chars().count();
+                let padding = " ".repeat(pad);
+                if right {
+                    text.push_str(&padding);
+                    text.push_str(cell);
+                } else {
+                    text.push_str(cell);
+                    text.push_str(&padding);
+                }
+                text.push_str("  ");
+            }
+        }
+        writeln!(out, "{}", text.trim_end())
+    };
+    line(out, &header)?;
+    for row in &rows {
+        line(out, &row.iter().map(String::as_str).collect::<Vec<_>>())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,148 @@
+//! `callfold stats`: the telecom figures, over all legs or per group.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use callfold::{GroupBy, Stats, Summary};
+
+use crate::input::{Failure, HistoryArgs, LogArgs, human_ms, read_log, stdout, to_stderr};
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned text for people
+    Text,
+    /// One JSON object
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum By {
+    /// The number each leg dialled
+    TransferTo,
+    /// Each leg's cause, verbatim (`open` for legs not ended)
+    Cause,
+    /// Each leg's tag
+    Tag,
+}
+
+/// Arguments of `callfold stats`.
+#[derive(clap::Args)]
+#[command(
+    long_about = "Telecom figures over the transfer legs of a log: legs by outcome and by cause (verbatim), \
+ASR (answered legs / ended legs), connected calls / calls, ACD (mean talk) with talk p50/p95, ring p50/p95/max, \
+queue p50/p95, and open, stale, violating and conflicting legs. Percentiles are exact (nearest rank)."
+)]
+pub struct Args {
+    #[command(flatten)]
+    log: LogArgs,
+    #[command(flatten)]
+    history: HistoryArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Give the figures per group
+    #[arg(long, value_enum)]
+    by: Option<By>,
+}
+
+pub fn run(args: &Args) -> Result<ExitCode, Failure> {
+    let (history, counts) = read_log(&args.log, to_stderr)?;
+    let options = args.history.options();
+    let by = args.by.map(|by| match by {
+        By::TransferTo => GroupBy::TransferTo,
+        By::Cause => GroupBy::Cause,
+        By::Tag => GroupBy::Tag,
+    });
+    let groups = match by {
+        Some(by) => Stats::by(&history, &options, by),
+        None => vec![(String::new(), Stats::of(&history, &options))],
+    };
+    let mut out = stdout();
+    match (args.format, by) {
+        (Format::Json, None) => {
+            serde_json::to_writer(&mut out, &groups[0].1).map_err(std::io::Error::from)?;
+        }
+        (Format::Json, Some(by)) => {
+            let groups: Vec<_> = groups
+                .iter()
+                .map(|(key, stats)| serde_json::json!({"key": key, "stats": stats}))
+                .collect();
+            serde_json::to_writer(
+                &mut out,
+                &serde_json::json!({"by": by.as_str(), "groups": groups}),
+            )
+            .map_err(std::io::Error::from)?;
+        }
+        (Format::Text, _) => {
+            for (i, (key, stats)) in groups.iter().enumerate() {
+                if let Some(by) = by {
+                    if i > 0 {
+                        writeln!(out)?;
+                    }
+                    writeln!(out, "== {}: {key}", by.as_str())?;
+                }
+                write_text(&mut out, stats)?;
+            }
+        }
+    }
+    if args.format == Format::Json {
+        writeln!(out)?;
+    }
+    out.flush()?;
+    let findings = counts.rejected > 0
+        || groups
+            .iter()
+            .any(|(_, s)| s.with_violations + s.with_conflicts > 0);
+    Ok(crate::exit(findings))
+}
+
+fn percent(ratio: Option<f64>) -> String {
+    ratio.map_or("-".to_owned(), |r| format!("{:.1}%", r * 100.0))
+}
+
+fn summary(s: &Summary) -> String {
+    #[allow(clippy::cast_possible_truncation)] // a mean of i64 values fits an i64
+    let mean = s.mean_ms.map(|m| m.round() as i64);
+    format!(
+        "mean {}  p50 {}  p95 {}  max {}  (n={})",
+        human_ms(mean),
+        human_ms(s.p50_ms),
+        human_ms(s.p95_ms),
+        human_ms(s.max_ms),
+        s.count
+    )
+}
+
+fn write_text(out: &mut impl Write, s: &Stats) -> std::io::Result<()> {
+    writeln!(out, "legs              {}", s.legs)?;
+    for (outcome, n) in &s.outcomes {
+        writeln!(out, "  {:<15} {n}", outcome.as_str())?;
+    }
+    writeln!(out, "  {:<15} {}", "open", s.open)?;
+    writeln!(out, "causes")?;
+    for (cause, n) in &s.causes {
+        writeln!(out, "  {cause:<15} {n}")?;
+    }
+    writeln!(
+        out,
+        "ASR               {} ({} answered / {} ended)",
+        percent(s.asr),
+        s.answered,
+        s.ended
+    )?;
+    writeln!(
+        out,
+        "connected calls   {} ({} / {} calls)",
+        percent(s.connected_ratio),
+        s.connected_calls,
+        s.calls
+    )?;
+    writeln!(out, "talk (ACD = mean) {}", summary(&s.talk))?;
+    writeln!(out, "ring              {}", summary(&s.ring))?;
+    if s.queue.count > 0 {
+        writeln!(out, "queue             {}", summary(&s.queue))?;
+    }
+    writeln!(out, "stale legs        {}", s.stale)?;
+    writeln!(out, "with violations   {}", s.with_violations)?;
+    writeln!(out, "with conflicts    {}", s.with_conflicts)
+}

@@ -1,0 +1,61 @@
+//! A fact about a call: the set of distinct values callbacks gave it. Folding adds to the set, so the
+//! order of callbacks and their redeliveries do not matter; two or more values are a conflict.
+
+use crate::leg::Conflict;
+
+/// The distinct values one fact has taken, smallest first. Usually none or one; two or more is a conflict.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) enum Fact<T> {
+    #[default]
+    Unknown,
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T: Ord + Clone> Fact<T> {
+    pub(crate) fn observe(&mut self, value: Option<&T>) {
+        let Some(value) = value else { return };
+        match self {
+            Fact::Unknown => *self = Fact::One(value.clone()),
+            Fact::One(known) if known == value => {}
+            Fact::One(known) => {
+                let mut values = vec![known.clone(), value.clone()];
+                values.sort();
+                *self = Fact::Many(values);
+            }
+            Fact::Many(values) => {
+                if let Err(at) = values.binary_search(value) {
+                    values.insert(at, value.clone());
+                }
+            }
+        }
+    }
+
+    /// The value the leg keeps: the only one, or the smallest.
+    pub(crate) fn get(&self) -> Option<&T> {
+        match self {
+            Fact::Unknown => None,
+            Fact::One(value) => Some(value),
+            Fact::Many(values) => values.first(),
+        }
+    }
+
+    pub(crate) fn values(&self) -> &[T] {
+        match self {
+            Fact::Unknown => &[],
+            Fact::One(value) => std::slice::from_ref(value),
+            Fact::Many(values) => values,
+        }
+    }
+
+    pub(crate) fn conflict(
+        &self,
+        field: &'static str,
+        show: impl Fn(&T) -> String,
+    ) -> Option<Conflict> {
+        match self {
+            Fact::Many(values) => Some(Conflict::new(field, values.iter().map(show).collect())),
+            Fact::Unknown | Fact::One(_) => None,
+        }
+    }
+}

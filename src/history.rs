@@ -1,0 +1,657 @@
+//! Call history: the legs of each original call, grouped into `<Transfer>` attempts, with the A-leg's own
+//! facts and the call's outcome.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Serialize, Serializer};
+
+use crate::callback::{CallId, Callback, Cause, Event};
+use crate::fact::Fact;
+use crate::leg::{Conflict, Leg, State};
+use crate::time::format_timestamp;
+use crate::tracker::Tracker;
+
+/// Settings of the history projection.
+///
+/// ```
+/// let options = callfold::HistoryOptions::default();
+/// assert_eq!(options.attempt_window, chrono::TimeDelta::seconds(2));
+/// assert_eq!(options.stale_after, chrono::TimeDelta::seconds(330));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryOptions {
+    /// Legs of one call whose `startTime`s lie within this window of the first leg of an attempt ring
+    /// together: one `<Transfer>`. Default 2 s.
+    pub attempt_window: TimeDelta,
+    /// The instant staleness is judged at; `None` means the latest `eventTime` in what was folded.
+    pub as_of: Option<DateTime<Utc>>,
+    /// A leg that has not ended, and whose last known time lies more than this before `as_of`, is stale:
+    /// its `transferDisconnect` is missing. Default 330 s: the longest `callTimeout` (300 s) plus 30 s.
+    pub stale_after: TimeDelta,
+}
+
+impl Default for HistoryOptions {
+    fn default() -> Self {
+        HistoryOptions {
+            attempt_window: TimeDelta::seconds(2),
+            as_of: None,
+            stale_after: TimeDelta::seconds(330),
+        }
+    }
+}
+
+/// What a `transferComplete` said: the A-leg's report on one `<Transfer>`.
+///
+/// ```
+/// let mut history = callfold::History::new();
+/// history.apply(&r#"{"eventType":"transferComplete","callId":"c-a","cause":"busy","transferTo":"+15551230000"}"#.parse()?);
+/// let calls = history.calls(&Default::default());
+/// assert_eq!(calls[0].transfer_completes[0].cause.as_ref().map(|c| c.as_str()), Some("busy"));
+/// # Ok::<(), callfold::DecodeError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TransferComplete {
+    /// `eventTime`, first so that reports sort by time.
+    pub event_time: Option<DateTime<Utc>>,
+    /// `cause`: the described leg's end reason.
+    pub cause: Option<Cause>,
+    /// `transferTo` of the described leg.
+    pub transfer_to: Option<String>,
+    /// `transferCallerId` of the described leg.
+    pub transfer_caller_id: Option<String>,
+    /// `errorMessage` (the rate-limit text, for `account-limit`).
+    pub error_message: Option<String>,
+}
+
+/// The A-leg's own facts, folded like a leg's: sets of values, whatever the order.
+#[derive(Debug, Clone, Default)]
+struct ALeg {
+    from: Fact<String>,
+    to: Fact<String>,
+    start_time: Fact<DateTime<Utc>>,
+    answer_time: Fact<DateTime<Utc>>,
+    end_time: Fact<DateTime<Utc>>,
+    cause: Fact<Cause>,
+    /// Distinct `transferComplete` reports, sorted.
+    completes: Vec<TransferComplete>,
+}
+
+/// The facts of an A-leg no callback spoke of.
+static NO_A_LEG: ALeg = ALeg {
+    from: Fact::Unknown,
+    to: Fact::Unknown,
+    start_time: Fact::Unknown,
+    answer_time: Fact::Unknown,
+    end_time: Fact::Unknown,
+    cause: Fact::Unknown,
+    completes: Vec::new(),
+};
+
+/// Legs and A-legs folded from a log, ready to be read as calls.
+///
+/// ```
+/// use callfold::{CallOutcome, History};
+///
+/// let mut history = History::new();
+/// for line in [
+///     r#"{"eventType":"transferDisconnect","callId":"c-b1","parentCallId":"c-a","cause":"busy",
+///         "startTime":"2026-11-23T14:00:01Z","endTime":"2026-11-23T14:00:02Z"}"#,
+///     r#"{"eventType":"transferDisconnect","callId":"c-b2","parentCallId":"c-a","cause":"hangup",
+///         "startTime":"2026-11-23T14:00:10Z","answerTime":"2026-11-23T14:00:14Z","endTime":"2026-11-23T14:01:00Z"}"#,
+/// ] {
+///     history.apply(&line.parse()?);
+/// }
+/// let calls = history.calls(&Default::default());
+/// assert_eq!(calls.len(), 1);
+/// assert_eq!(calls[0].attempts.len(), 2); // 9 s apart: two <Transfer>s, one after the other
+/// assert_eq!(calls[0].outcome, CallOutcome::Connected);
+/// # Ok::<(), callfold::DecodeError>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    tracker: Tracker,
+    a_legs: HashMap<CallId, ALeg>,
+    latest_event_time: Option<DateTime<Utc>>,
+}
+
+/// One original call: its transfer legs grouped into attempts, and what the A-leg's callbacks said.
+///
+/// ```
+/// let mut history = callfold::History::new();
+/// history.apply(&r#"{"eventType":"transferAnswer","callId":"c-b","parentCallId":"c-a","from":"+15551112222"}"#.parse()?);
+/// let call = &history.calls(&Default::default())[0];
+/// assert_eq!(call.call_id.map(|id| id.as_str()), Some("c-a"));
+/// assert_eq!(call.from, Some("+15551112222"));
+/// assert_eq!(call.legs().count(), 1);
+/// # Ok::<(), callfold::DecodeError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call<'a> {
+    /// The A-leg's `callId`; `None` for a leg whose callbacks named no parent (2019 payloads), which
+    /// makes a call of its own.
+    pub call_id: Option<&'a CallId>,
+    /// The original call's `from`.
+    pub from: Option<&'a str>,
+    /// The original call's `to`.
+    pub to: Option<&'a str>,
+    /// The A-leg's `startTime` (from `initiate` and its other callbacks).
+    pub start_time: Option<DateTime<Utc>>,
+    /// The A-leg's `answerTime`.
+    pub answer_time: Option<DateTime<Utc>>,
+    /// The A-leg's `endTime` (from its `disconnect`).
+    pub end_time: Option<DateTime<Utc>>,
+    /// The A-leg's `disconnect` cause.
+    pub cause: Option<&'a Cause>,
+    /// Every `transferComplete` the A-leg got, by `eventTime`.
+    pub transfer_completes: &'a [TransferComplete],
+    /// The attempts, in time order.
+    pub attempts: Vec<Attempt<'a>>,
+    /// Connected, not connected, or open.
+    pub outcome: CallOutcome,
+    /// Disagreements between the A-leg's callbacks.
+    pub conflicts: Vec<Conflict>,
+}
+
+impl<'a> Call<'a> {
+    /// Every leg of the call, attempt by attempt.
+    ///
+    /// ```
+    /// let history = callfold::History::new();
+    /// assert!(history.calls(&Default::default()).is_empty());
+    /// ```
+    pub fn legs(&self) -> impl Iterator<Item = &'a Leg> + '_ {
+        self.attempts
+            .iter()
+            .flat_map(|a| a.legs.iter().map(|p| p.leg))
+    }
+}
+
+/// How a call turned out.
+///
+/// ```
+/// use callfold::CallOutcome;
+///
+/// assert_eq!(CallOutcome::Connected.as_str(), "connected");
+/// assert_eq!(CallOutcome::NotConnected.as_str(), "not-connected");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CallOutcome {
+    /// Some leg was answered (it may still be talking).
+    Connected,
+    /// No leg was answered and some leg has not ended.
+    Open,
+    /// Every leg ended unanswered; the attempts say why.
+    NotConnected,
+}
+
+impl CallOutcome {
+    /// The outcome as callfold prints it.
+    ///
+    /// ```
+    /// assert_eq!(callfold::CallOutcome::Open.as_str(), "open");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallOutcome::Connected => "connected",
+            CallOutcome::Open => "open",
+            CallOutcome::NotConnected => "not-connected",
+        }
+    }
+}
+
+/// One `<Transfer>`: the legs that rang together.
+///
+/// ```
+/// let mut history = callfold::History::new();
+/// history.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","parentCallId":"c-a","cause":"timeout",
+///     "startTime":"2026-11-23T14:00:01Z","endTime":"2026-11-23T14:00:31Z"}"#.parse()?);
+/// let calls = history.calls(&Default::default());
+/// let attempt = &calls[0].attempts[0];
+/// assert_eq!(attempt.number, 1);
+/// assert_eq!(attempt.winner, None);
+/// assert_eq!(attempt.why, ["timeout"]);
+/// # Ok::<(), callfold::DecodeError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt<'a> {
+    /// 1-based, in time order.
+    pub number: usize,
+    /// The legs, by the time they were placed.
+    pub legs: Vec<Placed<'a>>,
+    /// The leg that answered (the earliest answer, if several did).
+    pub winner: Option<&'a CallId>,
+    /// When no leg won: the distinct causes of its legs, verbatim and sorted (`open` for a leg that has
+    /// not ended, `none` for an ended leg without a cause). Empty when a leg won.
+    pub why: Vec<String>,
+}
+
+/// A leg in an attempt, and which of its times placed it there.
+///
+/// ```
+/// let mut history = callfold::History::new();
+/// history.apply(&r#"{"eventType":"transferAnswer","callId":"c-b","parentCallId":"c-a","answerTime":"2026-11-23T14:00:05Z"}"#.parse()?);
+/// let calls = history.calls(&Default::default());
+/// assert_eq!(calls[0].attempts[0].legs[0].placed_by, Some("answerTime")); // no startTime: placed by another time
+/// # Ok::<(), callfold::DecodeError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed<'a> {
+    /// The leg.
+    pub leg: &'a Leg,
+    /// `None` when placed by its `startTime`; otherwise the field that placed it (`enqueuedTime`,
+    /// `answerTime` or `endTime`), or `"nothing"` for a leg with no time at all.
+    pub placed_by: Option<&'static str>,
+    /// The leg has not ended and nothing was heard of it for longer than the stale setting.
+    pub stale: bool,
+}
+
+impl History {
+    /// An empty history.
+    ///
+    /// ```
+    /// assert_eq!(callfold::History::new().latest_event_time(), None);
+    /// ```
+    pub fn new() -> History {
+        History::default()
+    }
+
+    /// Folds one callback: into its leg, or into its A-leg's facts.
+    ///
+    /// ```
+    /// let mut history = callfold::History::new();
+    /// history.apply(&r#"{"eventType":"initiate","callId":"c-a","eventTime":"2026-11-23T14:00:00Z"}"#.parse()?);
+    /// assert!(history.latest_event_time().is_some());
+    /// # Ok::<(), callfold::DecodeError>(())
+    /// ```
+    pub fn apply(&mut self, callback: &Callback) {
+        if let Some(t) = callback.event_time {
+            self.latest_event_time = Some(self.latest_event_time.map_or(t, |latest| latest.max(t)));
+        }
+        if callback.is_leg_event() {
+            // The tracker has no retention here, so "now" plays no part.
+            self.tracker.apply_at(callback, DateTime::UNIX_EPOCH);
+            if let Some(parent) = &callback.parent_call_id {
+                let a = self.a_legs.entry(parent.clone()).or_default();
+                a.from.observe(callback.from.as_ref());
+                a.to.observe(callback.to.as_ref());
+            }
+            return;
+        }
+        let a = self.a_legs.entry(callback.call_id.clone()).or_default();
+        a.from.observe(callback.from.as_ref());
+        a.to.observe(callback.to.as_ref());
+        match &callback.event {
+            Event::TransferComplete(ending) => {
+                // Its times describe an unclear leg (spec §2.3): only the report is kept.
+                let report = TransferComplete {
+                    event_time: callback.event_time,
+                    cause: ending.cause.clone(),
+                    transfer_to: callback.transfer_to.clone(),
+                    transfer_caller_id: callback.transfer_caller_id.clone(),
+                    error_message: ending.error_message.clone(),
+                };
+                if let Err(at) = a.completes.binary_search(&report) {
+                    a.completes.insert(at, report);
+                }
+            }
+            Event::Disconnect(ending) => {
+                a.start_time.observe(callback.start_time.as_ref());
+                a.answer_time.observe(callback.answer_time.as_ref());
+                a.end_time.observe(ending.end_time.as_ref());
+                a.cause.observe(ending.cause.as_ref());
+            }
+            Event::Initiate | Event::Answer | Event::Redirect | Event::Other { .. } => {
+                a.start_time.observe(callback.start_time.as_ref());
+                a.answer_time.observe(callback.answer_time.as_ref());
+            }
+            // Leg events were folded above.
+            Event::TransferAnswer | Event::TransferDisconnect(_) => {}
+        }
+    }
+
+    /// The latest `eventTime` folded: the default "as of" for staleness.
+    ///
+    /// ```
+    /// assert_eq!(callfold::History::new().latest_event_time(), None);
+    /// ```
+    pub fn latest_event_time(&self) -> Option<DateTime<Utc>> {
+        self.latest_event_time
+    }
+
+    /// Every leg, in no particular order.
+    ///
+    /// ```
+    /// assert_eq!(callfold::History::new().legs().count(), 0);
+    /// ```
+    pub fn legs(&self) -> impl Iterator<Item = &Leg> {
+        self.tracker.legs()
+    }
+
+    /// True when the leg has not ended and nothing was heard of it for longer than `stale_after` before
+    /// `as_of` (or the latest `eventTime`). A leg with no time at all cannot be judged and is not stale.
+    ///
+    /// ```
+    /// use callfold::{History, HistoryOptions};
+    ///
+    /// let mut history = History::new();
+    /// history.apply(&r#"{"eventType":"transferAnswer","callId":"c-b","parentCallId":"c-a",
+    ///     "answerTime":"2026-11-23T14:00:00Z"}"#.parse()?);
+    /// let leg = history.legs().next().unwrap();
+    /// let as_of = callfold::parse_timestamp("2026-11-23T14:06:00Z")?;
+    /// assert!(history.is_stale(leg, &HistoryOptions { as_of: Some(as_of), ..Default::default() }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_stale(&self, leg: &Leg, options: &HistoryOptions) -> bool {
+        let as_of = options.as_of.or(self.latest_event_time);
+        match (leg.state(), leg.last_known_time(), as_of) {
+            (State::Ended, _, _) | (_, None, _) | (_, _, None) => false,
+            (_, Some(last), Some(as_of)) => as_of.signed_duration_since(last) > options.stale_after,
+        }
+    }
+
+    /// The calls, sorted by the A-leg's `callId` (legs without a parent last, by their own id). Only
+    /// calls with transfer activity (a leg or a `transferComplete`) are listed.
+    ///
+    /// ```
+    /// let mut history = callfold::History::new();
+    /// history.apply(&r#"{"eventType":"initiate","callId":"c-no-transfer"}"#.parse()?);
+    /// assert!(history.calls(&Default::default()).is_empty());
+    /// # Ok::<(), callfold::DecodeError>(())
+    /// ```
+    pub fn calls(&self, options: &HistoryOptions) -> Vec<Call<'_>> {
+        let mut by_parent: HashMap<Option<&CallId>, Vec<&Leg>> = HashMap::new();
+        for leg in self.tracker.legs() {
+            by_parent.entry(leg.parent_call_id()).or_default().push(leg);
+        }
+        let mut calls = Vec::new();
+        for (id, a) in &self.a_legs {
+            let legs = by_parent.remove(&Some(id)).unwrap_or_default();
+            if !legs.is_empty() || !a.completes.is_empty() {
+                calls.push(self.call(Some(id), a, legs, options));
+            }
+        }
+        for (parent, legs) in by_parent {
+            match parent {
+                // A parent only named by legs whose kept parentCallId is another value (a conflict).
+                Some(id) => calls.push(self.call(Some(id), &NO_A_LEG, legs, options)),
+                None => calls.extend(
+                    legs.into_iter()
+                        .map(|leg| self.call(None, &NO_A_LEG, vec![leg], options)),
+                ),
+            }
+        }
+        calls.sort_by(|a, b| {
+            let key = |c: &Call<'_>| {
+                (
+                    c.call_id.is_none(),
+                    c.call_id.cloned(),
+                    c.legs().next().map(|l| l.call_id().clone()),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        calls
+    }
+
+    fn call<'a>(
+        &'a self,
+        call_id: Option<&'a CallId>,
+        a: &'a ALeg,
+        legs: Vec<&'a Leg>,
+        options: &HistoryOptions,
+    ) -> Call<'a> {
+        let attempts = attempts(legs, options.attempt_window, |leg| {
+            self.is_stale(leg, options)
+        });
+        let answered = attempts.iter().any(|attempt| attempt.winner.is_some());
+        let open = attempts
+            .iter()
+            .flat_map(|a| &a.legs)
+            .any(|p| p.leg.state() != State::Ended);
+        let outcome = match (answered, open) {
+            (true, _) => CallOutcome::Connected,
+            (false, true) => CallOutcome::Open,
+            (false, false) => CallOutcome::NotConnected,
+        };
+        let text = |s: &String| s.clone();
+        let time = |t: &DateTime<Utc>| format_timestamp(t);
+        let conflicts = [
+            a.from.conflict("from", text),
+            a.to.conflict("to", text),
+            a.start_time.conflict("startTime", time),
+            a.answer_time.conflict("answerTime", time),
+            a.end_time.conflict("endTime", time),
+            a.cause.conflict("cause", ToString::to_string),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        Call {
+            call_id,
+            from: a.from.get().map(String::as_str),
+            to: a.to.get().map(String::as_str),
+            start_time: a.start_time.get().copied(),
+            answer_time: a.answer_time.get().copied(),
+            end_time: a.end_time.get().copied(),
+            cause: a.cause.get(),
+            transfer_completes: &a.completes,
+            attempts,
+            outcome,
+            conflicts,
+        }
+    }
+}
+
+/// Groups one call's legs into attempts: a leg joins the current attempt when it was placed within
+/// `window` of that attempt's first leg.
+fn attempts<'a>(
+    legs: Vec<&'a Leg>,
+    window: TimeDelta,
+    stale: impl Fn(&Leg) -> bool,
+) -> Vec<Attempt<'a>> {
+    let mut placed: Vec<(Option<DateTime<Utc>>, Placed<'a>)> = legs
+        .into_iter()
+        .map(|leg| {
+            let (at, placed_by) = placement(leg);
+            (
+                at,
+                Placed {
+                    leg,
+                    placed_by,
+                    stale: stale(leg),
+                },
+            )
+        })
+        .collect();
+    // Legs with no time at all go last.
+    placed.sort_by(|(a, x), (b, y)| {
+        (a.is_none(), a, x.leg.call_id()).cmp(&(b.is_none(), b, y.leg.call_id()))
+    });
+
+    let mut groups: Vec<(Option<DateTime<Utc>>, Vec<Placed<'a>>)> = Vec::new();
+    for (at, p) in placed {
+        match groups.last_mut() {
+            Some((Some(first), members))
+                if at.is_some_and(|t| t.signed_duration_since(*first) <= window) =>
+            {
+                members.push(p);
+            }
+            _ => groups.push((at, vec![p])),
+        }
+    }
+    groups
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, legs))| {
+            let winner = legs
+                .iter()
+                .filter(|p| p.leg.was_answered())
+                .min_by_key(|p| {
+                    (
+                        p.leg.answer_time().is_none(),
+                        p.leg.answer_time(),
+                        p.leg.call_id(),
+                    )
+                })
+                .map(|p| p.leg.call_id());
+            let mut why: Vec<String> = if winner.is_some() {
+                Vec::new()
+            } else {
+                legs.iter()
+                    .map(|p| match (p.leg.state(), p.leg.cause()) {
+                        (State::Ended, Some(cause)) => cause.to_string(),
+                        (State::Ended, None) => "none".to_owned(),
+                        _ => "open".to_owned(),
+                    })
+                    .collect()
+            };
+            why.sort();
+            why.dedup();
+            Attempt {
+                number: i + 1,
+                legs,
+                winner,
+                why,
+            }
+        })
+        .collect()
+}
+
+/// The time that places a leg among its call's attempts, and which field gave it.
+fn placement(leg: &Leg) -> (Option<DateTime<Utc>>, Option<&'static str>) {
+    if let Some(t) = leg.start_time() {
+        (Some(t), None)
+    } else if let Some(t) = leg.enqueued_time() {
+        (Some(t), Some("enqueuedTime"))
+    } else if let Some(t) = leg.answer_time() {
+        (Some(t), Some("answerTime"))
+    } else if let Some(t) = leg.end_time() {
+        (Some(t), Some("endTime"))
+    } else {
+        (None, Some("nothing"))
+    }
+}
+
+/// The `callfold history --format json` object: the call, its attempts, and its legs with the keys of
+/// `callfold legs` plus `attempt`, `placedBy`, `stale`, `transferTo`, `transferCallerId`, `tag` and
+/// `errorMessage`.
+impl Serialize for Call<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let time = |t: Option<DateTime<Utc>>| t.as_ref().map(format_timestamp);
+        let causes: Vec<&str> = match self.outcome {
+            CallOutcome::NotConnected => {
+                let mut causes: Vec<&str> = self
+                    .attempts
+                    .iter()
+                    .flat_map(|a| &a.why)
+                    .map(String::as_str)
+                    .collect();
+                causes.sort_unstable();
+                causes.dedup();
+                causes
+            }
+            CallOutcome::Connected | CallOutcome::Open => Vec::new(),
+        };
+        CallRecord {
+            call_id: self.call_id,
+            from: self.from,
+            to: self.to,
+            start_time: time(self.start_time),
+            answer_time: time(self.answer_time),
+            end_time: time(self.end_time),
+            cause: self.cause.map(Cause::as_str),
+            outcome: self.outcome.as_str(),
+            causes,
+            transfer_completes: self
+                .transfer_completes
+                .iter()
+                .map(|c| CompleteRecord {
+                    event_time: time(c.event_time),
+                    cause: c.cause.as_ref().map(Cause::as_str),
+                    transfer_to: c.transfer_to.as_deref(),
+                    transfer_caller_id: c.transfer_caller_id.as_deref(),
+                    error_message: c.error_message.as_deref(),
+                })
+                .collect(),
+            attempts: self
+                .attempts
+                .iter()
+                .map(|a| AttemptRecord {
+                    attempt: a.number,
+                    legs: a.legs.iter().map(|p| p.leg.call_id()).collect(),
+                    winner: a.winner,
+                    why: &a.why,
+                })
+                .collect(),
+            legs: self
+                .attempts
+                .iter()
+                .flat_map(|a| a.legs.iter().map(move |p| (a.number, p)))
+                .map(|(attempt, p)| LegRecord {
+                    leg: p.leg,
+                    attempt,
+                    placed_by: p.placed_by,
+                    stale: p.stale,
+                    transfer_to: p.leg.transfer_to(),
+                    transfer_caller_id: p.leg.transfer_caller_id(),
+                    tag: p.leg.tag(),
+                    error_message: p.leg.error_message(),
+                })
+                .collect(),
+            conflicts: self.conflicts.iter().map(ToString::to_string).collect(),
+        }
+        .serialize(s)
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CallRecord<'a> {
+    call_id: Option<&'a CallId>,
+    from: Option<&'a str>,
+    to: Option<&'a str>,
+    start_time: Option<String>,
+    answer_time: Option<String>,
+    end_time: Option<String>,
+    cause: Option<&'a str>,
+    outcome: &'static str,
+    causes: Vec<&'a str>,
+    transfer_completes: Vec<CompleteRecord<'a>>,
+    attempts: Vec<AttemptRecord<'a>>,
+    legs: Vec<LegRecord<'a>>,
+    conflicts: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CompleteRecord<'a> {
+    event_time: Option<String>,
+    cause: Option<&'a str>,
+    transfer_to: Option<&'a str>,
+    transfer_caller_id: Option<&'a str>,
+    error_message: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AttemptRecord<'a> {
+    attempt: usize,
+    legs: Vec<&'a CallId>,
+    winner: Option<&'a CallId>,
+    why: &'a [String],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LegRecord<'a> {
+    #[serde(flatten)]
+    leg: &'a Leg,
+    attempt: usize,
+    placed_by: Option<&'static str>,
+    stale: bool,
+    transfer_to: Option<&'a str>,
+    transfer_caller_id: Option<&'a str>,
+    tag: Option<&'a str>,
+    error_message: Option<&'a str>,
+}
