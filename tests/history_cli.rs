@@ -1,0 +1,321 @@
+//! End-to-end tests of `callfold history` and `callfold stats`: simultaneous ringing, sequential attempts,
+//! queued legs, unknown causes, stale legs, bad lines, gzip input, and CSV that real readers read back.
+
+mod common;
+
+use std::io::Write;
+
+use common::{TempFile, callfold, text};
+use serde_json::{Value, json};
+
+const SAMPLE: &str = "samples/transfers.jsonl";
+const HISTORY: &str = "tests/data/history.jsonl";
+
+fn json_lines(bytes: &[u8]) -> Vec<Value> {
+    text(bytes)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn call<'a>(calls: &'a [Value], id: &str) -> &'a Value {
+    calls
+        .iter()
+        .find(|c| c["callId"] == id)
+        .unwrap_or_else(|| panic!("no call {id}"))
+}
+
+#[test]
+fn history_groups_legs_into_calls_and_attempts() {
+    let out = callfold(&["history", HISTORY, "--format", "json"], None);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a bad line makes the exit code 1"
+    );
+    assert_eq!(
+        text(&out.stderr),
+        "line 7: invalid JSON: key must be a string at column 2\n"
+    );
+    let calls = json_lines(&out.stdout);
+    let ids: Vec<&Value> = calls.iter().map(|c| &c["callId"]).collect();
+    assert_eq!(
+        ids,
+        [&json!("c-h1"), &json!("c-h2"), &json!("c-h3"), &Value::Null]
+    );
+
+    // Simultaneous ringing: one attempt, three legs, the answered one won.
+    let h1 = call(&calls, "c-h1");
+    assert_eq!(h1["outcome"], "connected");
+    assert_eq!(h1["startTime"], "2026-11-23T14:00:00Z");
+    assert_eq!(
+        h1["attempts"],
+        json!([{"attempt": 1, "legs": ["c-h1-b1", "c-h1-b2", "c-h1-b3"], "winner": "c-h1-b1", "why": []}])
+    );
+    assert_eq!(h1["transferCompletes"][0]["cause"], "hangup");
+    // An unknown cause is kept verbatim; the leg failed.
+    let b3 = h1["legs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["callId"] == "c-h1-b3")
+        .unwrap();
+    assert_eq!(
+        (&b3["cause"], &b3["outcome"]),
+        (&json!("carrier-glitch"), &json!("failed"))
+    );
+    assert_eq!(b3["errorMessage"], "SIP 503, \"try later\"");
+
+    // No transferDisconnect for 19m50s before the log's last eventTime: stale.
+    let h2 = call(&calls, "c-h2");
+    assert_eq!(h2["legs"][0]["stale"], true);
+    assert_eq!(h2["legs"][0]["state"], "answered");
+
+    // No startTime: placed by the answerTime, and it says so.
+    assert_eq!(call(&calls, "c-h3")["legs"][0]["placedBy"], "answerTime");
+
+    // A leg that named no parent is a call of its own.
+    let orphan = calls.last().unwrap();
+    assert_eq!(orphan["outcome"], "not-connected");
+    assert_eq!(orphan["causes"], json!(["timeout"]));
+}
+
+#[test]
+fn sequential_transfers_are_two_attempts_and_queued_legs_have_queue_time() {
+    let out = callfold(&["history", SAMPLE, "--format", "json"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let calls = json_lines(&out.stdout);
+    assert_eq!(calls.len(), 4);
+    let sequential = calls
+        .iter()
+        .find(|c| c["attempts"].as_array().unwrap().len() == 2)
+        .unwrap();
+    assert_eq!(sequential["attempts"][0]["why"], json!(["busy"]));
+    assert_eq!(sequential["attempts"][0]["winner"], Value::Null);
+    assert!(sequential["attempts"][1]["winner"].is_string());
+    assert_eq!(sequential["legs"][1]["queueMs"], 2_600);
+    assert_eq!(sequential["outcome"], "connected");
+    let failed = calls
+        .iter()
+        .find(|c| c["outcome"] == "not-connected")
+        .unwrap();
+    assert_eq!(failed["causes"], json!(["rejected", "timeout"]));
+    assert_eq!(failed["attempts"][0]["legs"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn a_wider_attempt_window_joins_sequential_transfers() {
+    let out = callfold(
+        &[
+            "history",
+            SAMPLE,
+            "--format",
+            "json",
+            "--attempt-window",
+            "10s",
+        ],
+        None,
+    );
+    let calls = json_lines(&out.stdout);
+    assert!(
+        calls
+            .iter()
+            .all(|c| c["attempts"].as_array().unwrap().len() == 1)
+    );
+}
+
+#[test]
+fn check_reports_stale_legs_and_the_settings_move_the_line() {
+    let out = callfold(&["check", HISTORY], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout),
+        "line 7: invalid JSON: key must be a string at column 2\n\
+         leg c-h2-b1: stale: answered and not ended, last heard of at 2026-11-23T14:00:10Z, 19m50s before \
+         2026-11-23T14:20:00Z: its transferDisconnect is missing\n"
+    );
+    for args in [
+        &["--stale", "1h"][..],
+        &["--as-of", "2026-11-23T14:05:00Z"][..],
+    ] {
+        let out = callfold(&[&["check", HISTORY], args].concat(), None);
+        assert!(!text(&out.stdout).contains("stale"), "{args:?}");
+    }
+}
+
+#[test]
+fn csv_survives_a_round_trip_through_a_csv_reader() {
+    let out = callfold(&["history", HISTORY, "--format", "csv"], None);
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "call_id",
+            "parent_call_id",
+            "attempt",
+            "transfer_to",
+            "transfer_caller_id",
+            "state",
+            "outcome",
+            "cause",
+            "enqueued_time",
+            "start_time",
+            "answer_time",
+            "end_time",
+            "queue_ms",
+            "ring_ms",
+            "talk_ms",
+            "tag",
+            "error_message",
+            "violations",
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 6, "one row per leg");
+    let b1 = rows.iter().find(|r| &r[0] == "c-h1-b1").unwrap();
+    assert_eq!(&b1[15], "vip, \"gold\"\nsecond line ✓ ünïcødé");
+    assert_eq!(
+        (&b1[1], &b1[2], &b1[6], &b1[14]),
+        ("c-h1", "1", "answered", "64000")
+    );
+    let b3 = rows.iter().find(|r| &r[0] == "c-h1-b3").unwrap();
+    assert_eq!(&b3[16], "SIP 503, \"try later\"");
+    let orphan = rows.iter().find(|r| &r[0] == "c-orphan").unwrap();
+    assert_eq!(&orphan[1], "");
+}
+
+#[test]
+fn violations_are_joined_with_semicolons_in_csv() {
+    let out = callfold(
+        &["history", "tests/data/faulty.jsonl", "--format", "csv"],
+        None,
+    );
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let c1 = rows.iter().find(|r| &r[0] == "c-1").unwrap();
+    assert_eq!(&c1[17], "answered-before-start");
+}
+
+#[test]
+fn table_for_people_and_json_for_pipes() {
+    let out = callfold(&["history", SAMPLE, "--format", "table"], None);
+    let table = text(&out.stdout);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("CALL "), "{table}");
+    assert_eq!(lines.len(), 9, "a header and one row per leg");
+    assert!(
+        table.contains("1m04s")
+            && table.contains("not-connected")
+            && table.contains("redelivered:1")
+    );
+    // Columns line up: every row's LEG starts where the header's does.
+    let at = lines[0].find("LEG").unwrap();
+    assert!(
+        lines[1..].iter().all(|l| l[at..].starts_with("c-")),
+        "{table}"
+    );
+    // Not a terminal: JSON by default.
+    let out = callfold(&["history", SAMPLE], None);
+    assert!(text(&out.stdout).starts_with('{'));
+}
+
+#[test]
+fn gzip_input_is_read_transparently() {
+    let plain = callfold(&["history", SAMPLE, "--format", "json"], None);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&std::fs::read(SAMPLE).unwrap()).unwrap();
+    let compressed = gz.finish().unwrap();
+    let file = TempFile::new("sample.jsonl.gz", &compressed);
+    let out = callfold(&["history", file.path(), "--format", "json"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.stdout, plain.stdout);
+    let out = callfold(&["history", "-", "--format", "json"], Some(&compressed));
+    assert_eq!(out.stdout, plain.stdout);
+}
+
+#[test]
+fn stats_match_hand_computed_figures() {
+    let out = callfold(&["stats", SAMPLE, "--format", "json"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let stats: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // 8 legs: 2 answered, 1 cancelled (the loser), 1 busy, 1 rejected, 2 timeouts; 1 still talking.
+    assert_eq!(stats["legs"], 8);
+    assert_eq!(
+        stats["outcomes"],
+        json!({"answered": 2, "busy": 1, "no-answer": 2, "rejected": 1, "cancelled": 1})
+    );
+    assert_eq!(stats["open"], 1);
+    assert_eq!(
+        stats["causes"],
+        json!({"busy": 1, "hangup": 3, "open": 1, "rejected": 1, "timeout": 2})
+    );
+    assert_eq!(
+        (stats["ended"].as_u64(), stats["answered"].as_u64()),
+        (Some(7), Some(2))
+    );
+    assert_eq!(stats["asr"], 2.0 / 7.0);
+    // Calls 1 and 2 connected after ending; call 4 is connected and still talking; call 3 failed.
+    assert_eq!(
+        (stats["calls"].as_u64(), stats["connectedCalls"].as_u64()),
+        (Some(4), Some(3))
+    );
+    // Talk: 64 480 and 120 450 ms.
+    assert_eq!(
+        stats["talk"],
+        json!({"count": 2, "meanMs": 92_465.0, "p50Ms": 64_480, "p95Ms": 120_450, "maxMs": 120_450})
+    );
+    // Ring, sorted: 800 3200 3700 5300 5320 13800 30000 30000; nearest ranks 4 and 8.
+    assert_eq!(
+        stats["ring"],
+        json!({"count": 8, "meanMs": 11_515.0, "p50Ms": 5_300, "p95Ms": 30_000, "maxMs": 30_000})
+    );
+    assert_eq!(
+        stats["queue"],
+        json!({"count": 1, "meanMs": 2_600.0, "p50Ms": 2_600, "p95Ms": 2_600, "maxMs": 2_600})
+    );
+    assert_eq!(
+        (stats["stale"].as_u64(), stats["withViolations"].as_u64()),
+        (Some(0), Some(0))
+    );
+}
+
+#[test]
+fn stats_by_cause_and_by_transfer_to() {
+    let out = callfold(
+        &["stats", SAMPLE, "--format", "json", "--by", "cause"],
+        None,
+    );
+    let by: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(by["by"], "cause");
+    let keys: Vec<&str> = by["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["busy", "hangup", "open", "rejected", "timeout"]);
+    let hangup = &by["groups"][1]["stats"];
+    assert_eq!(
+        (hangup["legs"].as_u64(), hangup["answered"].as_u64()),
+        (Some(3), Some(2))
+    );
+
+    let out = callfold(&["stats", HISTORY, "--by", "transfer-to"], None);
+    let text = text(&out.stdout);
+    assert!(text.contains("== transfer-to: +15553330003"), "{text}");
+    assert_eq!(text.matches("== transfer-to:").count(), 6);
+}
+
+#[test]
+fn stats_text_counts_stale_legs() {
+    let out = callfold(&["stats", HISTORY], None);
+    let text = text(&out.stdout);
+    assert!(text.contains("stale legs        1\n"), "{text}");
+    assert!(text.contains("  carrier-glitch  1\n"), "{text}");
+}
