@@ -64,6 +64,29 @@ pub struct TransferComplete {
     pub error_message: Option<String>,
 }
 
+/// Which call a callback belongs to: the A-leg's, or, for a leg that names no parent, its own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum CallKey {
+    Call(CallId),
+    Orphan(CallId),
+}
+
+impl CallKey {
+    pub(crate) fn of(callback: &Callback) -> CallKey {
+        match (&callback.parent_call_id, callback.is_leg_event()) {
+            (Some(parent), true) => CallKey::Call(parent.clone()),
+            (None, true) => CallKey::Orphan(callback.call_id.clone()),
+            (_, false) => CallKey::Call(callback.call_id.clone()),
+        }
+    }
+
+    pub(crate) fn id(&self) -> &CallId {
+        match self {
+            CallKey::Call(id) | CallKey::Orphan(id) => id,
+        }
+    }
+}
+
 /// The A-leg's own facts, folded like a leg's: sets of values, whatever the order.
 #[derive(Debug, Clone, Default)]
 struct ALeg {
@@ -392,6 +415,80 @@ impl History {
             key(a).cmp(&key(b))
         });
         calls
+    }
+
+    /// The legs that belong to a call: those whose kept `parentCallId` is it, or the one orphan leg.
+    pub(crate) fn legs_of_call(&self, key: &CallKey) -> Vec<&Leg> {
+        match key {
+            CallKey::Call(parent) => self
+                .tracker
+                .legs_of(parent.as_str())
+                .into_iter()
+                .filter(|leg| leg.parent_call_id() == Some(parent))
+                .collect(),
+            CallKey::Orphan(id) => self
+                .tracker
+                .leg(id.as_str())
+                .filter(|leg| leg.parent_call_id().is_none())
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    /// One call, if it has transfer activity.
+    pub(crate) fn call_of(&self, key: &CallKey, options: &HistoryOptions) -> Option<Call<'_>> {
+        let legs = self.legs_of_call(key);
+        match key {
+            CallKey::Call(parent) => {
+                // The id is borrowed from what the history holds: the A-leg's entry, or a leg naming it.
+                let (id, a) = match self.a_legs.get_key_value(parent) {
+                    Some((id, a)) => (id, a),
+                    None => (legs.first()?.parent_call_id()?, &NO_A_LEG),
+                };
+                (!legs.is_empty() || !a.completes.is_empty())
+                    .then(|| self.call(Some(id), a, legs, options))
+            }
+            CallKey::Orphan(_) => {
+                (!legs.is_empty()).then(|| self.call(None, &NO_A_LEG, legs, options))
+            }
+        }
+    }
+
+    /// When every leg of the call has ended: the latest time of its legs. `None` while a leg is open, for a
+    /// call without legs, or when no leg has a time.
+    pub(crate) fn closed_at(&self, key: &CallKey) -> Option<DateTime<Utc>> {
+        let legs = self.legs_of_call(key);
+        if legs.is_empty() || legs.iter().any(|leg| leg.state() != State::Ended) {
+            return None;
+        }
+        legs.iter().filter_map(|leg| leg.last_known_time()).max()
+    }
+
+    /// Whether the call has transfer activity: a leg, or a `transferComplete`.
+    pub(crate) fn has_call(&self, key: &CallKey) -> bool {
+        !self.legs_of_call(key).is_empty()
+            || matches!(key, CallKey::Call(id) if self.a_legs.get(id).is_some_and(|a| !a.completes.is_empty()))
+    }
+
+    /// Whether anything at all is held for the call, A-leg facts without transfers included.
+    pub(crate) fn knows(&self, key: &CallKey) -> bool {
+        !self.legs_of_call(key).is_empty()
+            || matches!(key, CallKey::Call(id) if self.a_legs.contains_key(id))
+    }
+
+    /// Forgets a call: its legs and its A-leg's facts.
+    pub(crate) fn remove_call(&mut self, key: &CallKey) {
+        let ids: Vec<CallId> = self
+            .legs_of_call(key)
+            .iter()
+            .map(|leg| leg.call_id().clone())
+            .collect();
+        for id in ids {
+            self.tracker.remove(id.as_str());
+        }
+        if let CallKey::Call(parent) = key {
+            self.a_legs.remove(parent);
+        }
     }
 
     fn call<'a>(

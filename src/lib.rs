@@ -39,7 +39,8 @@
 //! - the fold: [`Leg`], [`State`], [`Outcome`], [`Conflict`];
 //! - the invariants: [`Violation`];
 //! - the live API: [`Tracker`], [`Update`], [`LegUpdate`];
-//! - call history: [`History`], [`Call`], [`Attempt`], [`CallOutcome`]; figures: [`Stats`];
+//! - call history: [`History`], [`Call`], [`Attempt`], [`CallOutcome`]; over large logs:
+//!   [`StreamingHistory`]; figures: [`Stats`], [`StatsBuilder`];
 //! - logs: [`LogReader`], [`Counts`], [`LogError`].
 //!
 //! # Crate features
@@ -57,6 +58,7 @@ mod log;
 mod stats;
 #[cfg(feature = "proptest")]
 pub mod strategy;
+mod streaming;
 mod time;
 mod tracker;
 
@@ -67,7 +69,8 @@ pub use history::{Attempt, Call, CallOutcome, History, HistoryOptions, Placed, T
 pub use invariant::Violation;
 pub use leg::{Applied, Conflict, FoldError, Leg, Outcome, State};
 pub use log::{Counts, LogError, LogReader};
-pub use stats::{GroupBy, Stats, Summary};
+pub use stats::{GroupBy, Stats, StatsBuilder, Summary};
+pub use streaming::{Late, StreamingHistory};
 pub use time::{TimestampError, format_timestamp, parse_timestamp};
 pub use tracker::{LegUpdate, Tracker, Update};
 

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::history::{History, HistoryOptions};
+use crate::history::{Call, History, HistoryOptions};
 use crate::leg::{Leg, Outcome, State};
 
 /// What stats are grouped by.
@@ -119,7 +119,7 @@ fn percentile(sorted: &[i64], p: usize) -> Option<i64> {
 ///     "startTime":"2026-11-23T14:00:01Z","endTime":"2026-11-23T14:00:05Z"}"#.parse()?);
 /// let stats = Stats::of(&history, &Default::default());
 /// assert_eq!((stats.legs, stats.ended, stats.answered), (2, 2, 1));
-/// assert_eq!(stats.asr(), Some(0.5));
+/// assert_eq!(stats.asr, Some(0.5));
 /// assert_eq!(stats.talk.mean_ms, Some(60_000.0));
 /// assert_eq!(stats.connected_calls, 1);
 /// # Ok::<(), callfold::DecodeError>(())
@@ -166,15 +166,17 @@ impl Stats {
     ///
     /// ```
     /// let stats = callfold::Stats::of(&callfold::History::new(), &Default::default());
-    /// assert_eq!((stats.legs, stats.asr()), (0, None));
+    /// assert_eq!((stats.legs, stats.asr), (0, None));
     /// ```
     pub fn of(history: &History, options: &HistoryOptions) -> Stats {
-        let mut acc = Accumulator::default();
+        let mut builder = StatsBuilder::new(None);
         for call in history.calls(options) {
-            let placed: Vec<_> = call.attempts.iter().flat_map(|a| &a.legs).collect();
-            acc.add_call(placed.iter().map(|p| (p.leg, p.stale)));
+            builder.add(&call);
         }
-        acc.finish()
+        builder
+            .finish()
+            .pop()
+            .map_or_else(|| Accumulator::default().finish(), |(_, stats)| stats)
     }
 
     /// The figures per group, sorted by the group's key.
@@ -190,32 +192,94 @@ impl Stats {
     /// # Ok::<(), callfold::DecodeError>(())
     /// ```
     pub fn by(history: &History, options: &HistoryOptions, by: GroupBy) -> Vec<(String, Stats)> {
-        let mut groups: BTreeMap<String, Accumulator> = BTreeMap::new();
+        let mut builder = StatsBuilder::new(Some(by));
         for call in history.calls(options) {
-            let mut in_call: HashMap<String, Vec<(&Leg, bool)>> = HashMap::new();
-            for placed in call.attempts.iter().flat_map(|a| &a.legs) {
-                in_call
-                    .entry(by.key(placed.leg))
-                    .or_default()
-                    .push((placed.leg, placed.stale));
-            }
-            for (key, legs) in in_call {
-                groups.entry(key).or_default().add_call(legs);
+            builder.add(&call);
+        }
+        builder.finish()
+    }
+}
+
+/// Figures built call by call, so that calls can be added as they are emitted and then forgotten.
+///
+/// ```
+/// use callfold::{GroupBy, History, StatsBuilder};
+///
+/// let mut history = History::new();
+/// history.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","parentCallId":"c-a","cause":"busy"}"#.parse()?);
+/// let mut builder = StatsBuilder::new(Some(GroupBy::Cause));
+/// for call in history.calls(&Default::default()) {
+///     builder.add(&call);
+/// }
+/// let groups = builder.finish();
+/// assert_eq!((groups[0].0.as_str(), groups[0].1.legs), ("busy", 1));
+/// # Ok::<(), callfold::DecodeError>(())
+/// ```
+#[derive(Default)]
+pub struct StatsBuilder {
+    by: Option<GroupBy>,
+    groups: BTreeMap<String, Accumulator>,
+}
+
+impl StatsBuilder {
+    /// Figures over every leg (`None`), or per group.
+    ///
+    /// ```
+    /// assert!(callfold::StatsBuilder::new(None).finish()[0].0.is_empty());
+    /// ```
+    pub fn new(by: Option<GroupBy>) -> StatsBuilder {
+        StatsBuilder {
+            by,
+            groups: BTreeMap::new(),
+        }
+    }
+
+    /// Adds one call's legs.
+    ///
+    /// ```
+    /// let mut builder = callfold::StatsBuilder::new(None);
+    /// let history = callfold::History::new();
+    /// for call in history.calls(&Default::default()) {
+    ///     builder.add(&call);
+    /// }
+    /// assert_eq!(builder.finish()[0].1.calls, 0);
+    /// ```
+    pub fn add(&mut self, call: &Call<'_>) {
+        let placed = call.attempts.iter().flat_map(|a| &a.legs);
+        match self.by {
+            None => self
+                .groups
+                .entry(String::new())
+                .or_default()
+                .add_call(placed.map(|p| (p.leg, p.stale))),
+            Some(by) => {
+                let mut in_call: HashMap<String, Vec<(&Leg, bool)>> = HashMap::new();
+                for p in placed {
+                    in_call
+                        .entry(by.key(p.leg))
+                        .or_default()
+                        .push((p.leg, p.stale));
+                }
+                for (key, legs) in in_call {
+                    self.groups.entry(key).or_default().add_call(legs);
+                }
             }
         }
-        groups
+    }
+
+    /// The figures: one unnamed group without grouping (even with no call), else one per key, sorted.
+    ///
+    /// ```
+    /// assert_eq!(callfold::StatsBuilder::new(Some(callfold::GroupBy::Tag)).finish().len(), 0);
+    /// ```
+    pub fn finish(mut self) -> Vec<(String, Stats)> {
+        if self.by.is_none() {
+            self.groups.entry(String::new()).or_default();
+        }
+        self.groups
             .into_iter()
             .map(|(key, acc)| (key, acc.finish()))
             .collect()
-    }
-
-    /// Answered ÷ ended legs.
-    ///
-    /// ```
-    /// assert_eq!(callfold::Stats::of(&callfold::History::new(), &Default::default()).asr(), None);
-    /// ```
-    pub fn asr(&self) -> Option<f64> {
-        self.asr
     }
 }
 

@@ -260,19 +260,33 @@ impl Tracker {
             let Some((_, id)) = self.ended.pop_front() else {
                 break;
             };
-            if let Some(leg) = self.legs.remove(&id) {
+            if self.remove(id.as_str()).is_some() {
                 evicted += 1;
-                for parent in leg.parent_call_ids() {
-                    if let Some(children) = self.children.get_mut(parent) {
-                        children.retain(|child| *child != id);
-                        if children.is_empty() {
-                            self.children.remove(parent);
-                        }
-                    }
-                }
             }
         }
         evicted
+    }
+
+    /// Removes a leg (and its place in the parent index), returning it.
+    ///
+    /// ```
+    /// let mut tracker = callfold::Tracker::new();
+    /// tracker.feed(br#"{"eventType":"transferAnswer","callId":"c-b","parentCallId":"c-a"}"#)?;
+    /// assert!(tracker.remove("c-b").is_some());
+    /// assert!(tracker.legs_of("c-a").is_empty());
+    /// # Ok::<(), callfold::DecodeError>(())
+    /// ```
+    pub fn remove(&mut self, call_id: &str) -> Option<Leg> {
+        let leg = self.legs.remove(call_id)?;
+        for parent in leg.parent_call_ids() {
+            if let Some(children) = self.children.get_mut(parent) {
+                children.retain(|child| child.as_str() != call_id);
+                if children.is_empty() {
+                    self.children.remove(parent);
+                }
+            }
+        }
+        Some(leg)
     }
 
     /// The leg with this `callId`.

@@ -319,3 +319,59 @@ fn stats_text_counts_stale_legs() {
     assert!(text.contains("stale legs        1\n"), "{text}");
     assert!(text.contains("  carrier-glitch  1\n"), "{text}");
 }
+
+fn sorted_lines(bytes: &[u8]) -> Vec<String> {
+    let mut lines: Vec<String> = text(bytes).lines().map(str::to_owned).collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn lateness_gives_the_exact_results_when_no_callback_is_later_than_the_window() {
+    for log in [SAMPLE, HISTORY, "tests/data/faulty.jsonl"] {
+        let exact = callfold(&["history", log, "--format", "json"], None);
+        let streamed = callfold(
+            &["history", log, "--format", "json", "--lateness", "1h"],
+            None,
+        );
+        assert_eq!(
+            sorted_lines(&streamed.stdout),
+            sorted_lines(&exact.stdout),
+            "{log}"
+        );
+        assert_eq!(streamed.stderr, exact.stderr, "{log}");
+        assert_eq!(streamed.status.code(), exact.status.code(), "{log}");
+        for format in ["json", "text"] {
+            let exact = callfold(&["stats", log, "--format", format], None);
+            let streamed = callfold(
+                &["stats", log, "--format", format, "--lateness", "1h"],
+                None,
+            );
+            assert_eq!(
+                text(&streamed.stdout),
+                text(&exact.stdout),
+                "{log} {format}"
+            );
+        }
+    }
+}
+
+#[test]
+fn callbacks_later_than_the_window_are_reported_with_their_line() {
+    // With a 1 s window, call 3 is emitted when its first leg ends; its two ringing legs end 27 s later.
+    let out = callfold(
+        &["history", SAMPLE, "--format", "json", "--lateness", "1s"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let call = "c-39263059-f29d0da9-953f-48f1-a09f-76b5a170b338";
+    let message = format!(
+        "late for call {call}: the call was emitted when the log's time reached 2026-11-23T14:01:11.916Z"
+    );
+    let expected: Vec<String> = (14..=17)
+        .map(|line| format!("line {line}: {message}"))
+        .collect();
+    let stderr: Vec<&str> = text(&out.stderr).lines().collect();
+    assert_eq!(stderr, expected);
+    assert_eq!(json_lines(&out.stdout).len(), 4, "each call once");
+}

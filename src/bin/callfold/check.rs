@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use callfold::format_timestamp;
 
-use crate::input::{Failure, HistoryArgs, LogArgs, chain, human_ms, read_log, stdout};
+use crate::input::{Failure, HistoryArgs, LogArgs, chain, human_ms, read_history, stdout};
 
 /// Arguments of `callfold check`.
 #[derive(clap::Args)]
@@ -23,7 +23,8 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     let mut out = stdout();
-    let (history, counts) = read_log(&args.log, |error| Ok(writeln!(out, "{}", chain(error))?))?;
+    let (history, counts) =
+        read_history(&args.log, |error| Ok(writeln!(out, "{}", chain(error))?))?;
     let options = args.history.options();
     let as_of = options.as_of.or(history.latest_event_time());
 

@@ -3,9 +3,11 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use callfold::{Call, Leg, format_timestamp};
+use callfold::{Call, Leg, StreamingHistory, format_timestamp};
 
-use crate::input::{Failure, HistoryArgs, LogArgs, human_ms, read_log, stdout, to_stderr};
+use crate::input::{
+    Failure, HistoryArgs, LogArgs, StreamArgs, human_ms, read_history, read_log, stdout, to_stderr,
+};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -30,6 +32,8 @@ pub struct Args {
     log: LogArgs,
     #[command(flatten)]
     history: HistoryArgs,
+    #[command(flatten)]
+    stream: StreamArgs,
     /// Output format [default: table when stdout is a terminal, json otherwise]
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -57,31 +61,89 @@ pub const CSV_HEADER: [&str; 18] = [
 ];
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {
-    let (history, counts) = read_log(&args.log, to_stderr)?;
-    let calls = history.calls(&args.history.options());
+    let options = args.history.options();
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table
     } else {
         Format::Json
     });
-    let mut out = stdout();
-    match format {
-        Format::Json => {
-            for call in &calls {
-                serde_json::to_writer(&mut out, call).map_err(std::io::Error::from)?;
+    let mut writer = CallWriter::new(format, stdout())?;
+    let mut findings = false;
+    let counts = match args.stream.lateness {
+        None => {
+            let (history, counts) = read_history(&args.log, to_stderr)?;
+            for call in history.calls(&options) {
+                findings |= writer.write(&call)?;
+            }
+            counts
+        }
+        Some(lateness) => {
+            let mut stream = StreamingHistory::new(lateness, options);
+            let counts = read_log(
+                &args.log,
+                |line, callback| {
+                    if let Err(late) = stream.apply(callback) {
+                        eprintln!("line {line}: {late}");
+                        findings = true;
+                    }
+                    stream.emit_due(|call| writer.write(call).map(|f| findings |= f))
+                },
+                to_stderr,
+            )?;
+            stream.finish(|call| writer.write(call).map(|f| findings |= f))?;
+            counts
+        }
+    };
+    writer.finish()?;
+    Ok(crate::exit(findings || counts.rejected > 0))
+}
+
+/// Writes calls one at a time in the chosen format (the table keeps its rows to align them).
+enum CallWriter<W: Write> {
+    Json(W),
+    Csv(Box<csv::Writer<W>>),
+    Table(W, Vec<[String; 13]>),
+}
+
+impl<W: Write> CallWriter<W> {
+    fn new(format: Format, out: W) -> Result<Self, Failure> {
+        Ok(match format {
+            Format::Json => CallWriter::Json(out),
+            Format::Csv => {
+                let mut csv = csv::Writer::from_writer(out);
+                csv.write_record(CSV_HEADER)?;
+                CallWriter::Csv(Box::new(csv))
+            }
+            Format::Table => CallWriter::Table(out, Vec::new()),
+        })
+    }
+
+    /// Writes a call; says whether one of its legs has conflicts or violations.
+    fn write(&mut self, call: &Call<'_>) -> Result<bool, Failure> {
+        match self {
+            CallWriter::Json(out) => {
+                serde_json::to_writer(&mut *out, call).map_err(std::io::Error::from)?;
                 out.write_all(b"\n")?;
             }
+            CallWriter::Csv(csv) => write_csv(csv, call)?,
+            CallWriter::Table(_, rows) => rows.extend(table_rows(call)),
         }
-        Format::Csv => write_csv(&mut out, &calls)?,
-        Format::Table => write_table(&mut out, &calls)?,
+        Ok(call
+            .legs()
+            .any(|leg| !leg.conflicts().is_empty() || !leg.violations().is_empty()))
     }
-    out.flush()?;
-    let findings = counts.rejected > 0
-        || calls
-            .iter()
-            .flat_map(Call::legs)
-            .any(|leg| !leg.conflicts().is_empty() || !leg.violations().is_empty());
-    Ok(crate::exit(findings))
+
+    fn finish(self) -> Result<(), Failure> {
+        match self {
+            CallWriter::Json(mut out) => out.flush()?,
+            CallWriter::Csv(mut csv) => csv.flush()?,
+            CallWriter::Table(mut out, rows) => {
+                write_table(&mut out, &rows)?;
+                out.flush()?;
+            }
+        }
+        Ok(())
+    }
 }
 
 fn time(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
@@ -92,42 +154,37 @@ fn number(ms: Option<i64>) -> String {
     ms.map(|ms| ms.to_string()).unwrap_or_default()
 }
 
-fn write_csv(out: &mut impl Write, calls: &[Call<'_>]) -> Result<(), Failure> {
-    let mut csv = csv::Writer::from_writer(out);
-    csv.write_record(CSV_HEADER)?;
-    for call in calls {
-        for attempt in &call.attempts {
-            for placed in &attempt.legs {
-                let leg = placed.leg;
-                let violations: Vec<&str> = leg
-                    .violations()
-                    .iter()
-                    .map(callfold::Violation::code)
-                    .collect();
-                csv.write_record([
-                    leg.call_id().as_str(),
-                    call.call_id.map_or("", |id| id.as_str()),
-                    &attempt.number.to_string(),
-                    leg.transfer_to().unwrap_or(""),
-                    leg.transfer_caller_id().unwrap_or(""),
-                    leg.state().as_str(),
-                    leg.outcome().map_or("", |o| o.as_str()),
-                    leg.cause().map_or("", |c| c.as_str()),
-                    &time(leg.enqueued_time()),
-                    &time(leg.start_time()),
-                    &time(leg.answer_time()),
-                    &time(leg.end_time()),
-                    &number(leg.queue_ms()),
-                    &number(leg.ring_ms()),
-                    &number(leg.talk_ms()),
-                    leg.tag().unwrap_or(""),
-                    leg.error_message().unwrap_or(""),
-                    &violations.join(";"),
-                ])?;
-            }
+fn write_csv(csv: &mut csv::Writer<impl Write>, call: &Call<'_>) -> Result<(), Failure> {
+    for attempt in &call.attempts {
+        for placed in &attempt.legs {
+            let leg = placed.leg;
+            let violations: Vec<&str> = leg
+                .violations()
+                .iter()
+                .map(callfold::Violation::code)
+                .collect();
+            csv.write_record([
+                leg.call_id().as_str(),
+                call.call_id.map_or("", |id| id.as_str()),
+                &attempt.number.to_string(),
+                leg.transfer_to().unwrap_or(""),
+                leg.transfer_caller_id().unwrap_or(""),
+                leg.state().as_str(),
+                leg.outcome().map_or("", |o| o.as_str()),
+                leg.cause().map_or("", |c| c.as_str()),
+                &time(leg.enqueued_time()),
+                &time(leg.start_time()),
+                &time(leg.answer_time()),
+                &time(leg.end_time()),
+                &number(leg.queue_ms()),
+                &number(leg.ring_ms()),
+                &number(leg.talk_ms()),
+                leg.tag().unwrap_or(""),
+                leg.error_message().unwrap_or(""),
+                &violations.join(";"),
+            ])?;
         }
     }
-    csv.flush()?;
     Ok(())
 }
 
@@ -154,49 +211,53 @@ fn notes(leg: &Leg, stale: bool, placed_by: Option<&str>) -> String {
     notes.join(" ")
 }
 
-fn write_table(out: &mut impl Write, calls: &[Call<'_>]) -> Result<(), Failure> {
-    let header = [
-        "CALL", "OUTCOME", "#", "LEG", "TO", "STATE", "RESULT", "CAUSE", "START", "QUEUE", "RING",
-        "TALK", "NOTES",
-    ];
-    let mut rows: Vec<[String; 13]> = Vec::new();
-    for call in calls {
-        let mut first = true;
-        for attempt in &call.attempts {
-            for placed in &attempt.legs {
-                let leg = placed.leg;
-                let (call_id, outcome) = if first {
-                    (
-                        call.call_id
-                            .map_or("(no parent)".to_owned(), ToString::to_string),
-                        call.outcome.as_str().to_owned(),
-                    )
-                } else {
-                    (String::new(), String::new())
-                };
-                first = false;
-                rows.push([
-                    call_id,
-                    outcome,
-                    attempt.number.to_string(),
-                    leg.call_id().to_string(),
-                    leg.transfer_to().unwrap_or("-").to_owned(),
-                    leg.state().to_string(),
-                    leg.outcome().map_or("-".to_owned(), |o| o.to_string()),
-                    leg.cause().map_or("-".to_owned(), ToString::to_string),
-                    leg.start_time().map_or("-".to_owned(), |t| {
-                        t.format("%Y-%m-%d %H:%M:%S").to_string()
-                    }),
-                    human_ms(leg.queue_ms()),
-                    human_ms(leg.ring_ms()),
-                    human_ms(leg.talk_ms()),
-                    notes(leg, placed.stale, placed.placed_by),
-                ]);
-            }
+const TABLE_HEADER: [&str; 13] = [
+    "CALL", "OUTCOME", "#", "LEG", "TO", "STATE", "RESULT", "CAUSE", "START", "QUEUE", "RING",
+    "TALK", "NOTES",
+];
+
+fn table_rows(call: &Call<'_>) -> Vec<[String; 13]> {
+    let mut rows = Vec::new();
+    let mut first = true;
+    for attempt in &call.attempts {
+        for placed in &attempt.legs {
+            let leg = placed.leg;
+            let (call_id, outcome) = if first {
+                (
+                    call.call_id
+                        .map_or("(no parent)".to_owned(), ToString::to_string),
+                    call.outcome.as_str().to_owned(),
+                )
+            } else {
+                (String::new(), String::new())
+            };
+            first = false;
+            rows.push([
+                call_id,
+                outcome,
+                attempt.number.to_string(),
+                leg.call_id().to_string(),
+                leg.transfer_to().unwrap_or("-").to_owned(),
+                leg.state().to_string(),
+                leg.outcome().map_or("-".to_owned(), |o| o.to_string()),
+                leg.cause().map_or("-".to_owned(), ToString::to_string),
+                leg.start_time().map_or("-".to_owned(), |t| {
+                    t.format("%Y-%m-%d %H:%M:%S").to_string()
+                }),
+                human_ms(leg.queue_ms()),
+                human_ms(leg.ring_ms()),
+                human_ms(leg.talk_ms()),
+                notes(leg, placed.stale, placed.placed_by),
+            ]);
         }
     }
+    rows
+}
+
+fn write_table(out: &mut impl Write, rows: &[[String; 13]]) -> std::io::Result<()> {
+    let header = TABLE_HEADER;
     let mut widths = header.map(str::len);
-    for row in &rows {
+    for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
@@ -224,7 +285,7 @@ fn write_table(out: &mut impl Write, calls: &[Call<'_>]) -> Result<(), Failure> 
         writeln!(out, "{}", text.trim_end())
     };
     line(out, &header)?;
-    for row in &rows {
+    for row in rows {
         line(out, &row.iter().map(String::as_str).collect::<Vec<_>>())?;
     }
     Ok(())

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
-use callfold::{Counts, History, HistoryOptions, LogError, LogReader, parse_timestamp};
+use callfold::{Callback, Counts, History, HistoryOptions, LogError, LogReader, parse_timestamp};
 use chrono::{DateTime, TimeDelta, Utc};
 use flate2::bufread::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -75,6 +75,16 @@ pub struct HistoryArgs {
     /// transferDisconnect is missing); the default is the longest callTimeout plus 30 s
     #[arg(long, value_name = "DURATION", default_value = "330s", value_parser = parse_duration)]
     pub stale: TimeDelta,
+}
+
+/// `--lateness`, for the commands that can stream.
+#[derive(clap::Args)]
+pub struct StreamArgs {
+    /// Stream: emit a call once the log's time is this far past its last leg's end, and forget it, so
+    /// memory follows the calls in flight; callbacks later than that are reported as `line N: late for
+    /// call …`. Without it, everything stays in memory and results are exact
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub lateness: Option<TimeDelta>,
 }
 
 impl HistoryArgs {
@@ -207,21 +217,22 @@ impl Input {
     }
 }
 
-/// Folds the whole log into a history. Each line that is not a callback goes to `bad_line`.
+/// Reads the log, giving each callback (with its line number) to `callback` and each line that is not
+/// one to `bad_line`.
 pub fn read_log(
     args: &LogArgs,
+    mut callback: impl FnMut(u64, &Callback) -> Result<(), Failure>,
     mut bad_line: impl FnMut(&LogError) -> Result<(), Failure>,
-) -> Result<(History, Counts), Failure> {
+) -> Result<Counts, Failure> {
     let Input {
         name,
         mut reader,
         progress,
     } = Input::open(args)?;
-    let mut history = History::new();
     let mut log = LogReader::new(&mut reader);
     for item in log.by_ref() {
         match item {
-            Ok((_, callback)) => history.apply(&callback),
+            Ok((line, cb)) => callback(line, &cb)?,
             Err(error @ LogError::Line { .. }) => {
                 if let Some(bar) = &progress {
                     bar.suspend(|| bad_line(&error))?;
@@ -232,10 +243,26 @@ pub fn read_log(
             Err(error) => return Err(read_failure(&name, error)),
         }
     }
-    let counts = log.counts();
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
+    Ok(log.counts())
+}
+
+/// Folds the whole log into a history.
+pub fn read_history(
+    args: &LogArgs,
+    bad_line: impl FnMut(&LogError) -> Result<(), Failure>,
+) -> Result<(History, Counts), Failure> {
+    let mut history = History::new();
+    let counts = read_log(
+        args,
+        |_, callback| {
+            history.apply(callback);
+            Ok(())
+        },
+        bad_line,
+    )?;
     Ok((history, counts))
 }
 

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::input::{Failure, LogArgs, read_log, stdout, to_stderr};
+use crate::input::{Failure, LogArgs, read_history, stdout, to_stderr};
 
 /// Arguments of `callfold legs`.
 #[derive(clap::Args)]
@@ -19,7 +19,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {
-    let (history, counts) = read_log(&args.log, to_stderr)?;
+    let (history, counts) = read_history(&args.log, to_stderr)?;
     let mut legs: Vec<_> = history.legs().collect();
     legs.sort_by(|a, b| a.call_id().cmp(b.call_id()));
     let mut findings = counts.rejected > 0;

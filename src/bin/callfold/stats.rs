@@ -3,9 +3,11 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use callfold::{GroupBy, Stats, Summary};
+use callfold::{GroupBy, Stats, StatsBuilder, StreamingHistory, Summary};
 
-use crate::input::{Failure, HistoryArgs, LogArgs, human_ms, read_log, stdout, to_stderr};
+use crate::input::{
+    Failure, HistoryArgs, LogArgs, StreamArgs, human_ms, read_history, read_log, stdout, to_stderr,
+};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -37,6 +39,8 @@ pub struct Args {
     log: LogArgs,
     #[command(flatten)]
     history: HistoryArgs,
+    #[command(flatten)]
+    stream: StreamArgs,
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -46,17 +50,46 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {
-    let (history, counts) = read_log(&args.log, to_stderr)?;
     let options = args.history.options();
     let by = args.by.map(|by| match by {
         By::TransferTo => GroupBy::TransferTo,
         By::Cause => GroupBy::Cause,
         By::Tag => GroupBy::Tag,
     });
-    let groups = match by {
-        Some(by) => Stats::by(&history, &options, by),
-        None => vec![(String::new(), Stats::of(&history, &options))],
+    let mut builder = StatsBuilder::new(by);
+    let mut late = false;
+    let counts = match args.stream.lateness {
+        None => {
+            let (history, counts) = read_history(&args.log, to_stderr)?;
+            for call in history.calls(&options) {
+                builder.add(&call);
+            }
+            counts
+        }
+        Some(lateness) => {
+            let mut stream = StreamingHistory::new(lateness, options);
+            let counts = read_log(
+                &args.log,
+                |line, callback| {
+                    if let Err(error) = stream.apply(callback) {
+                        eprintln!("line {line}: {error}");
+                        late = true;
+                    }
+                    stream.emit_due(|call| {
+                        builder.add(call);
+                        Ok::<(), Failure>(())
+                    })
+                },
+                to_stderr,
+            )?;
+            stream.finish(|call| {
+                builder.add(call);
+                Ok::<(), Failure>(())
+            })?;
+            counts
+        }
     };
+    let groups = builder.finish();
     let mut out = stdout();
     match (args.format, by) {
         (Format::Json, None) => {
