@@ -3,11 +3,9 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use callfold::{Call, Leg, StreamingHistory, format_timestamp};
+use callfold::{Call, Leg, format_timestamp};
 
-use crate::input::{
-    Failure, HistoryArgs, LogArgs, StreamArgs, human_ms, read_history, read_log, stdout, to_stderr,
-};
+use crate::input::{Failure, HistoryArgs, LogArgs, StreamArgs, for_each_call, human_ms, stdout};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -61,7 +59,6 @@ pub const CSV_HEADER: [&str; 18] = [
 ];
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {
-    let options = args.history.options();
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table
     } else {
@@ -69,33 +66,12 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     });
     let mut writer = CallWriter::new(format, stdout())?;
     let mut findings = false;
-    let counts = match args.stream.lateness {
-        None => {
-            let (history, counts) = read_history(&args.log, to_stderr)?;
-            for call in history.calls(&options) {
-                findings |= writer.write(&call)?;
-            }
-            counts
-        }
-        Some(lateness) => {
-            let mut stream = StreamingHistory::new(lateness, options);
-            let counts = read_log(
-                &args.log,
-                |line, callback| {
-                    if let Err(late) = stream.apply(callback) {
-                        eprintln!("line {line}: {late}");
-                        findings = true;
-                    }
-                    stream.emit_due(|call| writer.write(call).map(|f| findings |= f))
-                },
-                to_stderr,
-            )?;
-            stream.finish(|call| writer.write(call).map(|f| findings |= f))?;
-            counts
-        }
-    };
+    let (counts, late) = for_each_call(&args.log, &args.history, &args.stream, |call| {
+        findings |= writer.write(call)?;
+        Ok(())
+    })?;
     writer.finish()?;
-    Ok(crate::exit(findings || counts.rejected > 0))
+    Ok(crate::exit(findings || late || counts.rejected > 0))
 }
 
 /// Writes calls one at a time in the chosen format (the table keeps its rows to align them).

@@ -6,7 +6,10 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
-use callfold::{Callback, Counts, History, HistoryOptions, LogError, LogReader, parse_timestamp};
+use callfold::{
+    Call, Callback, Counts, History, HistoryOptions, LogError, LogReader, StreamingHistory,
+    parse_timestamp,
+};
 use chrono::{DateTime, TimeDelta, Utc};
 use flate2::bufread::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -264,6 +267,40 @@ pub fn read_history(
         bad_line,
     )?;
     Ok((history, counts))
+}
+
+/// Gives every call of the log to `on_call`: after the whole log (exact), or, with `--lateness`, as each
+/// call is over (streaming; late callbacks go to stderr as `line N: late for call …`). Returns what was
+/// read, and whether a callback was late.
+pub fn for_each_call(
+    log: &LogArgs,
+    history: &HistoryArgs,
+    stream: &StreamArgs,
+    mut on_call: impl FnMut(&Call<'_>) -> Result<(), Failure>,
+) -> Result<(Counts, bool), Failure> {
+    let options = history.options();
+    let Some(lateness) = stream.lateness else {
+        let (history, counts) = read_history(log, to_stderr)?;
+        for call in history.calls(&options) {
+            on_call(&call)?;
+        }
+        return Ok((counts, false));
+    };
+    let mut stream = StreamingHistory::new(lateness, options);
+    let mut late = false;
+    let counts = read_log(
+        log,
+        |line, callback| {
+            if let Err(error) = stream.apply(callback) {
+                eprintln!("line {line}: {error}");
+                late = true;
+            }
+            stream.emit_due(&mut on_call)
+        },
+        to_stderr,
+    )?;
+    stream.finish(on_call)?;
+    Ok((counts, late))
 }
 
 /// The failure for a read error in the middle of the log named `name`.

@@ -3,11 +3,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use callfold::{GroupBy, Stats, StatsBuilder, StreamingHistory, Summary};
+use callfold::{GroupBy, Stats, StatsBuilder, Summary};
 
-use crate::input::{
-    Failure, HistoryArgs, LogArgs, StreamArgs, human_ms, read_history, read_log, stdout, to_stderr,
-};
+use crate::input::{Failure, HistoryArgs, LogArgs, StreamArgs, for_each_call, human_ms, stdout};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -50,45 +48,16 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {
-    let options = args.history.options();
     let by = args.by.map(|by| match by {
         By::TransferTo => GroupBy::TransferTo,
         By::Cause => GroupBy::Cause,
         By::Tag => GroupBy::Tag,
     });
     let mut builder = StatsBuilder::new(by);
-    let mut late = false;
-    let counts = match args.stream.lateness {
-        None => {
-            let (history, counts) = read_history(&args.log, to_stderr)?;
-            for call in history.calls(&options) {
-                builder.add(&call);
-            }
-            counts
-        }
-        Some(lateness) => {
-            let mut stream = StreamingHistory::new(lateness, options);
-            let counts = read_log(
-                &args.log,
-                |line, callback| {
-                    if let Err(error) = stream.apply(callback) {
-                        eprintln!("line {line}: {error}");
-                        late = true;
-                    }
-                    stream.emit_due(|call| {
-                        builder.add(call);
-                        Ok::<(), Failure>(())
-                    })
-                },
-                to_stderr,
-            )?;
-            stream.finish(|call| {
-                builder.add(call);
-                Ok::<(), Failure>(())
-            })?;
-            counts
-        }
-    };
+    let (counts, late) = for_each_call(&args.log, &args.history, &args.stream, |call| {
+        builder.add(call);
+        Ok(())
+    })?;
     let groups = builder.finish();
     let mut out = stdout();
     match (args.format, by) {
@@ -122,7 +91,8 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         writeln!(out)?;
     }
     out.flush()?;
-    let findings = counts.rejected > 0
+    let findings = late
+        || counts.rejected > 0
         || groups
             .iter()
             .any(|(_, s)| s.with_violations + s.with_conflicts > 0);
