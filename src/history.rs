@@ -21,8 +21,8 @@ use crate::tracker::Tracker;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HistoryOptions {
-    /// Legs of one call whose `startTime`s lie within this window of the first leg of an attempt ring
-    /// together: one `<Transfer>`. Default 2 s.
+    /// Legs of one call created within this window of the first leg of an attempt (and before all its
+    /// legs ended) ring together: one `<Transfer>`. Default 2 s.
     pub attempt_window: TimeDelta,
     /// The instant staleness is judged at; `None` means the latest `eventTime` in what was folded.
     pub as_of: Option<DateTime<Utc>>,
@@ -262,8 +262,9 @@ pub struct Attempt<'a> {
 pub struct Placed<'a> {
     /// The leg.
     pub leg: &'a Leg,
-    /// `None` when placed by its `startTime`; otherwise the field that placed it (`enqueuedTime`,
-    /// `answerTime` or `endTime`), or `"nothing"` for a leg with no time at all.
+    /// `None` when placed by its `startTime`; otherwise the field that placed it: `enqueuedTime` for a
+    /// queued leg (the time it was created), `answerTime` or `endTime` for a leg without the others, or
+    /// `"nothing"` for a leg with no time at all.
     pub placed_by: Option<&'static str>,
     /// The leg has not ended and nothing was heard of it for longer than the stale setting.
     pub stale: bool,
@@ -541,7 +542,8 @@ impl History {
 }
 
 /// Groups one call's legs into attempts: a leg joins the current attempt when it was placed within
-/// `window` of that attempt's first leg.
+/// `window` of that attempt's first leg, and before every leg of the attempt had ended (a second
+/// `<Transfer>` can only begin once the first is over).
 fn attempts<'a>(
     legs: Vec<&'a Leg>,
     window: TimeDelta,
@@ -566,21 +568,29 @@ fn attempts<'a>(
         (a.is_none(), a, x.leg.call_id()).cmp(&(b.is_none(), b, y.leg.call_id()))
     });
 
-    let mut groups: Vec<(Option<DateTime<Utc>>, Vec<Placed<'a>>)> = Vec::new();
+    let mut groups: Vec<Group<'a>> = Vec::new();
     for (at, p) in placed {
+        let end = if p.leg.state() == State::Ended {
+            p.leg.end_time()
+        } else {
+            None
+        };
         match groups.last_mut() {
-            Some((Some(first), members))
-                if at.is_some_and(|t| t.signed_duration_since(*first) <= window) =>
-            {
-                members.push(p);
+            Some(group) if group.admits(at, window) => {
+                group.over = group.over.zip(end).map(|(a, b)| a.max(b));
+                group.legs.push(p);
             }
-            _ => groups.push((at, vec![p])),
+            _ => groups.push(Group {
+                first: at,
+                over: end,
+                legs: vec![p],
+            }),
         }
     }
     groups
         .into_iter()
         .enumerate()
-        .map(|(i, (_, legs))| {
+        .map(|(i, Group { legs, .. })| {
             let winner = legs
                 .iter()
                 .filter(|p| p.leg.was_answered())
@@ -615,12 +625,35 @@ fn attempts<'a>(
         .collect()
 }
 
-/// The time that places a leg among its call's attempts, and which field gave it.
+/// An attempt being gathered: its first leg's time, the latest end of its legs (`None` while one has
+/// not ended), and its legs.
+struct Group<'a> {
+    first: Option<DateTime<Utc>>,
+    over: Option<DateTime<Utc>>,
+    legs: Vec<Placed<'a>>,
+}
+
+impl Group<'_> {
+    /// A leg placed at `at` rings with this attempt: within the window of its first leg, and not after
+    /// all its legs ended.
+    fn admits(&self, at: Option<DateTime<Utc>>, window: TimeDelta) -> bool {
+        match (self.first, at) {
+            (Some(first), Some(t)) => {
+                t.signed_duration_since(first) <= window && self.over.is_none_or(|o| t <= o)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The time that places a leg among its call's attempts, and which field gave it: when the leg was
+/// created, which is its `enqueuedTime` when it was queued (the legs of one `<Transfer>` are queued
+/// together and dequeued one by one), else its `startTime`; without either, its `answerTime` or `endTime`.
 fn placement(leg: &Leg) -> (Option<DateTime<Utc>>, Option<&'static str>) {
-    if let Some(t) = leg.start_time() {
-        (Some(t), None)
-    } else if let Some(t) = leg.enqueued_time() {
+    if let Some(t) = leg.enqueued_time() {
         (Some(t), Some("enqueuedTime"))
+    } else if let Some(t) = leg.start_time() {
+        (Some(t), None)
     } else if let Some(t) = leg.answer_time() {
         (Some(t), Some("answerTime"))
     } else if let Some(t) = leg.end_time() {

@@ -46,11 +46,13 @@
 //! # Crate features
 //! - `cli` (default): the `callfold` binary and its dependencies. Library users turn it off with
 //!   `default-features = false`.
-//! - `proptest`: the `strategy` module, proptest strategies that build valid leg histories for users' own
-//!   property tests.
+//! - `proptest`: the `strategy` module, proptest strategies of realistic transfer traffic (legs,
+//!   transfers, calls, faults) for users' own property tests, and [`generate`], which writes whole logs.
 
 mod callback;
 mod fact;
+#[cfg(feature = "proptest")]
+mod generate;
 mod history;
 mod invariant;
 mod leg;
@@ -65,6 +67,8 @@ mod tracker;
 pub use callback::{
     CallId, Callback, Cause, DecodeError, Direction, EmptyCallId, Ending, Event, Position,
 };
+#[cfg(feature = "proptest")]
+pub use generate::{GenerateOptions, GenerateSummary, generate};
 pub use history::{Attempt, Call, CallOutcome, History, HistoryOptions, Placed, TransferComplete};
 pub use invariant::Violation;
 pub use leg::{Applied, Conflict, FoldError, Leg, Outcome, State};

@@ -104,24 +104,31 @@ fn sequential_transfers_are_two_attempts_and_queued_legs_have_queue_time() {
 }
 
 #[test]
-fn a_wider_attempt_window_joins_sequential_transfers() {
-    let out = callfold(
-        &[
-            "history",
-            SAMPLE,
-            "--format",
-            "json",
-            "--attempt-window",
-            "10s",
-        ],
-        None,
-    );
-    let calls = json_lines(&out.stdout);
-    assert!(
-        calls
+fn the_attempt_window_splits_ringing_legs_but_never_joins_a_transfer_that_began_after_the_last_ended()
+ {
+    let attempts = |window: &str| -> Vec<usize> {
+        let out = callfold(
+            &[
+                "history",
+                SAMPLE,
+                "--format",
+                "json",
+                "--attempt-window",
+                window,
+            ],
+            None,
+        );
+        json_lines(&out.stdout)
             .iter()
-            .all(|c| c["attempts"].as_array().unwrap().len() == 1)
-    );
+            .map(|c| c["attempts"].as_array().unwrap().len())
+            .collect()
+    };
+    assert_eq!(attempts("2s"), [1, 2, 1, 1]);
+    // 10 ms: call 3's legs, placed at .000, .020 and .030 s, make two attempts (the last two are 10 ms
+    // apart); call 1's two legs, 30 ms apart, make two.
+    assert_eq!(attempts("10ms"), [1, 2, 2, 2]);
+    // 1 min: the second transfer of call 2 was created after its first leg had ended: still two.
+    assert_eq!(attempts("1m"), [1, 2, 1, 1]);
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! The `callfold` command: a thin layer over the library's public API, one file per subcommand.
 
 mod check;
+mod decode;
+mod generate;
 mod history;
 mod input;
 mod legs;
@@ -41,6 +43,11 @@ enum Command {
     /// Telecom figures: outcomes, causes, ASR, ACD, ring and queue times
     #[command(after_help = EXIT_CODES)]
     Stats(stats::Args),
+    /// Print a realistic, deterministic log of transfer traffic
+    Generate(generate::Args),
+    /// Print each callback as callfold reads it (canonical JSON)
+    #[command(after_help = EXIT_CODES)]
+    Decode(decode::Args),
     /// Print one JSON line per transfer leg, sorted by callId
     #[command(after_help = EXIT_CODES)]
     Legs(legs::Args),
@@ -63,6 +70,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::History(args) => history::run(&args),
         Command::Stats(args) => stats::run(&args),
+        Command::Generate(args) => generate::run(&args),
+        Command::Decode(args) => decode::run(&args),
         Command::Legs(args) => legs::run(&args),
         Command::Check(args) => check::run(&args),
     };
