@@ -5,6 +5,11 @@
 //! sends for such a leg. Tests make near-misses by changing one fact of a valid history and asserting
 //! which code callfold reports for it.
 //!
+//! Whole calls ([`call_plan`]) hold many values (ids, numbers, times) that shrink before the shape
+//! does. Give the runner room (`max_shrink_iters: 100_000`) to reach the smallest counterexample:
+//! callfold's own test finds, for a property false on calls with a second `<Transfer>`, exactly two
+//! one-leg transfers.
+//!
 //! ```
 //! use callfold::Leg;
 //! use callfold::strategy::leg_history;
@@ -627,7 +632,7 @@ fn answer_ring_ms() -> impl Strategy<Value = i64> {
     2_000..25_000i64
 }
 
-/// Talk time: long-tailed (log-uniform from 5 s to about 2 h, median about 100 s).
+/// Talk time: long-tailed (log-uniform from 5 s to about 2 h, median about 3 min).
 fn talk_ms() -> impl Strategy<Value = i64> {
     (0.0..1.0f64).prop_map(|u| {
         #[allow(clippy::cast_possible_truncation)] // below 2^23
@@ -683,34 +688,38 @@ fn leg_plan(fate: impl Strategy<Value = Fate>) -> impl Strategy<Value = LegPlan>
 /// }
 /// ```
 pub fn transfer_plan() -> impl Strategy<Value = TransferPlan> {
+    // Eight slots and a width, rather than a flat_map on the width: plain tuples shrink reliably (to one
+    // unqueued leg), where a flat_map regenerates its inner values as the width shrinks.
     let width = prop_oneof![60 => Just(1usize), 25 => Just(2usize), 15 => 3..=8usize];
+    let slot = (leg_plan(failure()), answer_ring_ms(), talk_ms());
     (
         width,
         proptest::bool::weighted(0.7),
         any::<prop::sample::Index>(),
         proptest::bool::weighted(0.3),
+        proptest::collection::vec(slot, 8),
     )
-        .prop_flat_map(|(width, connected, winner, caller_hangs_up)| {
+        .prop_map(|(width, connected, winner, caller_hangs_up, slots)| {
             let winner = winner.index(width);
-            let legs: Vec<_> = (0..width)
-                .map(|i| {
-                    let fate = if !connected {
-                        failure().boxed()
-                    } else if i == winner {
-                        (answer_ring_ms(), talk_ms())
-                            .prop_map(|(ring_ms, talk_ms)| Fate::Won { ring_ms, talk_ms })
-                            .boxed()
-                    } else {
-                        Just(Fate::LostRace).boxed()
-                    };
-                    leg_plan(fate)
+            let legs = slots
+                .into_iter()
+                .take(width)
+                .enumerate()
+                .map(|(i, (mut leg, ring_ms, talk_ms))| {
+                    if connected {
+                        leg.fate = if i == winner {
+                            Fate::Won { ring_ms, talk_ms }
+                        } else {
+                            Fate::LostRace
+                        };
+                    }
+                    leg
                 })
                 .collect();
-            (legs, Just(caller_hangs_up))
-        })
-        .prop_map(|(legs, caller_hangs_up)| TransferPlan {
-            legs,
-            caller_hangs_up,
+            TransferPlan {
+                legs,
+                caller_hangs_up,
+            }
         })
 }
 
@@ -740,7 +749,7 @@ pub fn call_plan() -> impl Strategy<Value = CallPlan> {
 pub fn call_plan_at(
     start: impl Strategy<Value = DateTime<Utc>>,
 ) -> impl Strategy<Value = CallPlan> {
-    let transfers = prop_oneof![75 => Just(1usize), 20 => Just(2usize), 5 => Just(3usize)]
+    let transfers = prop_oneof![50 => Just(1usize), 35 => Just(2usize), 15 => Just(3usize)]
         .prop_flat_map(|n| proptest::collection::vec(transfer_plan(), n));
     (
         call_id(),

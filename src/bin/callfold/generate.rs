@@ -15,8 +15,8 @@ use crate::input::{Failure, stdout};
 It streams, so large logs take little memory.\n\nDefault distributions (docs/cli.md has the details): about 70% \
 of <Transfer>s connect; the others fail on every leg with busy (40%), no answer/timeout (35%), rejected (18%), \
 cancel (4%) and rare errors (3%); 1 leg per transfer 60% of the time, 2 legs 25%, 3 to 8 legs 15%; ring time \
-2-25 s before an answer; talk time log-uniform from 5 s to about 2 h (median about 100 s); 25% of calls make \
-a second attempt after a failure; 20% of legs are queued 0.2-5 s. Deliveries are perturbed like Bandwidth's: \
+2-25 s before an answer; talk time log-uniform from 5 s to about 2 h (median about 3 min); half the calls \
+whose transfer failed try again, up to 3 transfers (about 15% of calls make several attempts); 20% of legs are queued 0.2-5 s. Deliveries are perturbed like Bandwidth's: \
 reordered within 8 lines, 1% redelivered, 10% of lines with null/\"\" fields and other timestamp shapes."
 )]
 pub struct Args {
