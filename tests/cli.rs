@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 use common::{TempFile, callfold, text};
 
-const SAMPLE: &str = "samples/transfers.jsonl";
+const SAMPLE: &str = "tests/data/hand-made.jsonl";
 const FAULTY: &str = "tests/data/faulty.jsonl";
 
 /// The lines of a file in a fixed pseudo-random order.
@@ -282,4 +282,31 @@ fn a_closed_pipe_stops_quietly() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(&out.stderr), "");
+}
+
+#[test]
+fn the_sample_log_is_what_the_generator_makes() {
+    let out = callfold(&["generate", "--calls", "12", "--seed", "7", "--start", "2026-11-23T14:00:00Z"], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), std::fs::read_to_string("samples/transfers.jsonl").unwrap());
+}
+
+#[test]
+fn generate_checks_its_arguments() {
+    for args in [&["--faults", "1.5"][..], &["--cps", "0"][..], &["--start", "yesterday"][..]] {
+        let out = callfold(&[&["generate"], args].concat(), None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn decode_prints_each_callback_as_callfold_reads_it() {
+    let input = b"{\"eventType\":\"transferAnswer\",\"callId\":\"c-b\",\"tag\":\"\",\"answerTime\":\"2026-11-23T09:00:07-05:00\"}\n[]\n";
+    let out = callfold(&["decode", "-"], Some(input));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout),
+        "{\"eventType\":\"transferAnswer\",\"callId\":\"c-b\",\"answerTime\":\"2026-11-23T14:00:07Z\"}\n"
+    );
+    assert_eq!(text(&out.stderr), "line 2: expected a JSON object, found an array\n");
 }

@@ -8,7 +8,7 @@ use std::io::Write;
 use common::{TempFile, callfold, text};
 use serde_json::{Value, json};
 
-const SAMPLE: &str = "samples/transfers.jsonl";
+const SAMPLE: &str = "tests/data/hand-made.jsonl";
 const HISTORY: &str = "tests/data/history.jsonl";
 
 fn json_lines(bytes: &[u8]) -> Vec<Value> {
