@@ -286,14 +286,32 @@ fn a_closed_pipe_stops_quietly() {
 
 #[test]
 fn the_sample_log_is_what_the_generator_makes() {
-    let out = callfold(&["generate", "--calls", "12", "--seed", "7", "--start", "2026-11-23T14:00:00Z"], None);
+    let out = callfold(
+        &[
+            "generate",
+            "--calls",
+            "12",
+            "--seed",
+            "7",
+            "--start",
+            "2026-11-23T14:00:00Z",
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(text(&out.stdout), std::fs::read_to_string("samples/transfers.jsonl").unwrap());
+    assert_eq!(
+        text(&out.stdout),
+        std::fs::read_to_string("samples/transfers.jsonl").unwrap()
+    );
 }
 
 #[test]
 fn generate_checks_its_arguments() {
-    for args in [&["--faults", "1.5"][..], &["--cps", "0"][..], &["--start", "yesterday"][..]] {
+    for args in [
+        &["--faults", "1.5"][..],
+        &["--cps", "0"][..],
+        &["--start", "yesterday"][..],
+    ] {
         let out = callfold(&[&["generate"], args].concat(), None);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
@@ -308,5 +326,8 @@ fn decode_prints_each_callback_as_callfold_reads_it() {
         text(&out.stdout),
         "{\"eventType\":\"transferAnswer\",\"callId\":\"c-b\",\"answerTime\":\"2026-11-23T14:00:07Z\"}\n"
     );
-    assert_eq!(text(&out.stderr), "line 2: expected a JSON object, found an array\n");
+    assert_eq!(
+        text(&out.stderr),
+        "line 2: expected a JSON object, found an array\n"
+    );
 }
