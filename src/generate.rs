@@ -96,12 +96,9 @@ pub fn generate(options: &GenerateOptions, out: &mut impl Write) -> io::Result<G
     );
     // Deliveries have a generator of their own, so that the calls are the same with or without them.
     seed[31] = 1;
-    let mut network = TestRng::from_seed(RngAlgorithm::ChaCha, &seed);
+    let mut delivery = Delivery::new(options.perturb, seed);
     let plans = call_plan_at(Just(DateTime::UNIX_EPOCH));
     let mut summary = GenerateSummary::default();
-    let mut pending: BinaryHeap<Reverse<(DateTime<Utc>, u64, String)>> = BinaryHeap::new();
-    let mut order = 0u64;
-    let mut window = Window::new(if options.perturb { 8 } else { 1 });
     let mut arrival = options.start;
     for _ in 0..options.calls {
         let mut plan = plans
@@ -121,41 +118,98 @@ pub fn generate(options: &GenerateOptions, out: &mut impl Write) -> io::Result<G
                 summary.faulty_calls += 1;
                 let fault = Fault::ALL[runner.rng().random_range(0..Fault::ALL.len())];
                 let pick = runner.rng().random_range(0..usize::MAX);
-                let times: Vec<_> = callbacks.iter().map(|cb| cb.event_time).collect();
+                let last = callbacks.iter().filter_map(|cb| cb.event_time).max();
                 let (lines, _) = fault.apply(&plan, callbacks, pick);
-                // Lines a fault added come after the call's last event.
-                let last = times.iter().flatten().max().copied();
+                // Each line goes out at its own eventTime; a malformed one at the call's last.
                 lines
                     .into_iter()
-                    .enumerate()
-                    .map(|(i, line)| (times.get(i).copied().flatten().or(last), line))
+                    .map(|line| {
+                        (
+                            line.parse::<Callback>()
+                                .ok()
+                                .and_then(|cb| cb.event_time)
+                                .or(last),
+                            line,
+                        )
+                    })
                     .collect()
             } else {
                 callbacks
                     .iter()
-                    .map(|cb| (cb.event_time, render(cb, options.perturb, &mut network)))
+                    .map(|cb| (cb.event_time, delivery.render(cb)))
                     .collect()
             };
-        for (at, line) in lines {
-            order += 1;
-            pending.push(Reverse((at.unwrap_or(arrival), order, line)));
-        }
+        summary.lines += delivery.add(arrival, lines, out)?;
         summary.calls += 1;
-        // No later call starts before `arrival`: what is due before it can go.
-        while pending
+    }
+    summary.lines += delivery.finish(out)?;
+    Ok(summary)
+}
+
+/// The network between Bandwidth and the app: calls' callbacks merged in time order, then (when
+/// perturbing) reordered within a window, some redelivered, and some written in other shapes.
+pub(crate) struct Delivery {
+    pending: BinaryHeap<Reverse<(DateTime<Utc>, u64, String)>>,
+    order: u64,
+    window: Window,
+    network: TestRng,
+    perturb: bool,
+}
+
+impl Delivery {
+    pub(crate) fn new(perturb: bool, seed: [u8; 32]) -> Delivery {
+        Delivery {
+            pending: BinaryHeap::new(),
+            order: 0,
+            window: Window::new(if perturb { 8 } else { 1 }),
+            network: TestRng::from_seed(RngAlgorithm::ChaCha, &seed),
+            perturb,
+        }
+    }
+
+    /// One callback as a line, perhaps in another shape.
+    pub(crate) fn render(&mut self, callback: &Callback) -> String {
+        render(callback, self.perturb, &mut self.network)
+    }
+
+    /// Takes the lines of a call that arrived at `arrival`, and writes what is due: calls come in order
+    /// of arrival, so no later call has a line before `arrival`. Returns how many lines were written.
+    pub(crate) fn add(
+        &mut self,
+        arrival: DateTime<Utc>,
+        lines: Vec<(Option<DateTime<Utc>>, String)>,
+        out: &mut impl Write,
+    ) -> io::Result<u64> {
+        for (at, line) in lines {
+            self.order += 1;
+            self.pending
+                .push(Reverse((at.unwrap_or(arrival), self.order, line)));
+        }
+        let mut written = 0;
+        while self
+            .pending
             .peek()
             .is_some_and(|Reverse((t, _, _))| *t <= arrival)
         {
-            if let Some(Reverse((_, _, line))) = pending.pop() {
-                summary.lines += window.push(line, options.perturb, &mut network, out)?;
+            if let Some(Reverse((_, _, line))) = self.pending.pop() {
+                written += self
+                    .window
+                    .push(line, self.perturb, &mut self.network, out)?;
             }
         }
+        Ok(written)
     }
-    while let Some(Reverse((_, _, line))) = pending.pop() {
-        summary.lines += window.push(line, options.perturb, &mut network, out)?;
+
+    /// Writes everything still held.
+    pub(crate) fn finish(mut self, out: &mut impl Write) -> io::Result<u64> {
+        let mut written = 0;
+        while let Some(Reverse((_, _, line))) = self.pending.pop() {
+            written += self
+                .window
+                .push(line, self.perturb, &mut self.network, out)?;
+        }
+        Ok(written + self.window.flush(out)?)
     }
-    summary.lines += window.flush(out)?;
-    Ok(summary)
 }
 
 /// Reorders lines within a bounded window and redelivers some, as the network does.
@@ -244,7 +298,8 @@ fn render(callback: &Callback, perturb: bool, rng: &mut TestRng) -> String {
     Value::Object(body).to_string()
 }
 
-/// Writes a timestamp again: 6 fraction digits, or `+00:00` for `Z`, or `-05:00` local time.
+/// Writes a timestamp again, the same instant in another shape: 6 (or 9) fraction digits, or `+00:00`
+/// for `Z`, or in `-05:00`.
 fn reshape(body: &mut Map<String, Value>, field: &str, shape: u8) {
     let Some(t) = body
         .get(field)
@@ -254,11 +309,37 @@ fn reshape(body: &mut Map<String, Value>, field: &str, shape: u8) {
         return;
     };
     let text = match shape {
-        0 => t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+        0 if t.timestamp_subsec_nanos() % 1_000 == 0 => {
+            t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+        }
+        0 => t.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string(),
         1 => format_timestamp(&t).replace('Z', "+00:00"),
         _ => (t - TimeDelta::hours(5))
-            .format("%Y-%m-%dT%H:%M:%S%.3f-05:00")
+            .format("%Y-%m-%dT%H:%M:%S%.f-05:00")
             .to_string(),
     };
     body.insert(field.to_owned(), Value::from(text));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reshaped_timestamps_keep_the_instant_to_the_nanosecond() {
+        for text in [
+            "2021-02-26T05:46:07.135155Z",
+            "2021-02-26T05:46:07.135155001Z",
+            "2021-02-26T05:46:07Z",
+        ] {
+            let t = crate::parse_timestamp(text).unwrap();
+            for shape in 0..3 {
+                let mut body = Map::new();
+                body.insert("eventTime".into(), Value::from(text));
+                reshape(&mut body, "eventTime", shape);
+                let again = crate::parse_timestamp(body["eventTime"].as_str().unwrap()).unwrap();
+                assert_eq!(again, t, "shape {shape}: {}", body["eventTime"]);
+            }
+        }
+    }
 }

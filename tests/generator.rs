@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use callfold::strategy::{Fate, Fault, Report, call_plan, faulty_call};
+use callfold::strategy::{Fate, Fault, Report, call_plan, faulty_call, log};
 use callfold::{
     CallOutcome, GenerateOptions, History, HistoryOptions, LogReader, Outcome, State, Stats,
     generate,
@@ -108,6 +108,40 @@ proptest! {
         }
         // Whatever the fault, only the faulty line is ever rejected.
         prop_assert!(rejected.len() <= usize::from(faulty.fault == Fault::MalformedLine));
+    }
+}
+
+/// Every call of a history as JSON, without the redelivery counts.
+fn calls_without_duplicates(history: &History) -> Vec<serde_json::Value> {
+    history
+        .calls(&HistoryOptions::default())
+        .iter()
+        .map(|call| {
+            let mut value = serde_json::to_value(call).unwrap();
+            for leg in value["legs"].as_array_mut().unwrap() {
+                leg["duplicates"] = 0.into();
+            }
+            value
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..config() })]
+
+    #[test]
+    fn a_delivered_log_folds_like_its_calls_in_order(log in log(1..30)) {
+        let mut delivered = History::new();
+        for line in &log.lines {
+            delivered.apply(&line.parse().unwrap());
+        }
+        let mut planned = History::new();
+        for plan in &log.plans {
+            for callback in plan.callbacks() {
+                planned.apply(&callback);
+            }
+        }
+        prop_assert_eq!(calls_without_duplicates(&delivered), calls_without_duplicates(&planned));
     }
 }
 
