@@ -293,8 +293,7 @@ impl History {
             self.latest_event_time = Some(self.latest_event_time.map_or(t, |latest| latest.max(t)));
         }
         if callback.is_leg_event() {
-            // The tracker has no retention here, so "now" plays no part.
-            self.tracker.apply_at(callback, DateTime::UNIX_EPOCH);
+            self.tracker.fold(callback);
             if let Some(parent) = &callback.parent_call_id {
                 let a = self.a_legs.entry(parent.clone()).or_default();
                 a.from.observe(callback.from.as_ref());

@@ -195,25 +195,16 @@ impl Tracker {
             };
         }
         let id = &callback.call_id;
-        let (leg, previous) = match self.legs.entry(id.clone()) {
-            Entry::Occupied(entry) => {
-                let leg = entry.into_mut();
-                let previous = leg.state();
-                (leg, Some(previous))
-            }
-            Entry::Vacant(entry) => (entry.insert(Leg::new(id.clone())), None),
-        };
-        let (conflicts_before, violations_before) = match previous {
-            Some(_) => (leg.conflicts(), leg.violations()),
-            None => (Vec::new(), Vec::new()),
-        };
-        // The callback's id is the leg's and it is a leg event, so folding cannot fail.
-        let duplicate = matches!(leg.apply(callback), Ok(Applied::Duplicate));
-        let state = leg.state();
-        let update = LegUpdate {
+        let before = self
+            .legs
+            .get(id)
+            .map(|leg| (leg.conflicts(), leg.violations()));
+        let (leg, previous, duplicate) = self.fold_leg(callback, Some(now));
+        let (conflicts_before, violations_before) = before.unwrap_or_default();
+        Update::Leg(LegUpdate {
             call_id: id.clone(),
             previous,
-            state,
+            state: leg.state(),
             duplicate,
             conflicts: leg
                 .conflicts()
@@ -225,17 +216,60 @@ impl Tracker {
                 .into_iter()
                 .filter(|v| !violations_before.contains(v))
                 .collect(),
-        };
-        if state == State::Ended && previous != Some(State::Ended) && self.retention.is_some() {
-            self.ended.push_back((now, id.clone()));
+        })
+    }
+
+    /// Folds a callback without working out what changed, for batch folds over logs; says whether it
+    /// was a leg callback. Nothing is evicted.
+    ///
+    /// ```
+    /// let mut tracker = callfold::Tracker::new();
+    /// assert!(tracker.fold(&r#"{"eventType":"transferAnswer","callId":"c-b"}"#.parse()?));
+    /// assert!(!tracker.fold(&r#"{"eventType":"initiate","callId":"c-a"}"#.parse()?));
+    /// assert_eq!(tracker.len(), 1);
+    /// # Ok::<(), callfold::DecodeError>(())
+    /// ```
+    pub fn fold(&mut self, callback: &Callback) -> bool {
+        if callback.is_leg_event() {
+            self.fold_leg(callback, None);
+            true
+        } else {
+            false
         }
+    }
+
+    /// Folds a leg callback into its leg (made if new) and keeps the indexes. Gives the leg, its previous
+    /// state (`None` if new) and whether the callback was a redelivery. `now` dates a leg that ends, for
+    /// retention.
+    fn fold_leg(
+        &mut self,
+        callback: &Callback,
+        now: Option<DateTime<Utc>>,
+    ) -> (&Leg, Option<State>, bool) {
+        let id = &callback.call_id;
         if let Some(parent) = &callback.parent_call_id {
             let children = self.children.entry(parent.clone()).or_default();
             if !children.contains(id) {
                 children.push(id.clone());
             }
         }
-        Update::Leg(update)
+        let (leg, previous) = match self.legs.entry(id.clone()) {
+            Entry::Occupied(entry) => {
+                let leg = entry.into_mut();
+                let previous = leg.state();
+                (leg, Some(previous))
+            }
+            Entry::Vacant(entry) => (entry.insert(Leg::new(id.clone())), None),
+        };
+        // The callback's id is the leg's and it is a leg event, so folding cannot fail.
+        let duplicate = matches!(leg.apply(callback), Ok(Applied::Duplicate));
+        if let (Some(now), Some(_)) = (now, self.retention)
+            && leg.state() == State::Ended
+            && previous != Some(State::Ended)
+        {
+            self.ended.push_back((now, id.clone()));
+        }
+        (leg, previous, duplicate)
     }
 
     /// Evicts the legs that ended at least the retention before `now`, and says how many. Feeding calls
