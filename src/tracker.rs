@@ -32,6 +32,7 @@ pub struct Tracker {
     legs: HashMap<CallId, Leg>,
     children: HashMap<CallId, Vec<CallId>>,
     retention: Option<TimeDelta>,
+    max_legs: Option<usize>,
     /// Legs in the order they ended, with the time (the caller's clock) at which they did.
     ended: VecDeque<(DateTime<Utc>, CallId)>,
 }
@@ -49,6 +50,14 @@ pub struct Tracker {
 pub enum Update {
     /// The callback folded into a transfer leg.
     Leg(LegUpdate),
+    /// The callback would start a new leg, but the tracker holds its maximum of legs and none of them has
+    /// ended (see [`Tracker::with_max_legs`]). Nothing was stored.
+    Refused {
+        /// The callback's `callId`.
+        call_id: CallId,
+        /// The maximum.
+        max_legs: usize,
+    },
     /// The callback is not about a transfer leg (`transferComplete`, `initiate`, an A-leg's `answer` or
     /// `disconnect`, ...). Nothing was stored.
     NotALeg {
@@ -134,6 +143,29 @@ impl Tracker {
         self
     }
 
+    /// Bounds the legs held. When a new leg would pass the bound, the leg that ended first is evicted to
+    /// make room; when none has ended, the new leg is refused ([`Update::Refused`]) so that a flood of
+    /// made-up call ids cannot push out the calls in progress.
+    ///
+    /// ```
+    /// use callfold::{Tracker, Update};
+    ///
+    /// let mut tracker = Tracker::new().with_max_legs(1);
+    /// tracker.feed(br#"{"eventType":"transferAnswer","callId":"c-1"}"#)?;
+    /// let refused = tracker.feed(br#"{"eventType":"transferAnswer","callId":"c-2"}"#)?;
+    /// assert!(matches!(refused, Update::Refused { max_legs: 1, .. }));
+    /// // Once c-1 has ended, it makes room.
+    /// tracker.feed(br#"{"eventType":"transferDisconnect","callId":"c-1","cause":"hangup"}"#)?;
+    /// assert!(matches!(tracker.feed(br#"{"eventType":"transferAnswer","callId":"c-2"}"#)?, Update::Leg(_)));
+    /// assert!(tracker.leg("c-1").is_none());
+    /// # Ok::<(), callfold::DecodeError>(())
+    /// ```
+    #[must_use]
+    pub fn with_max_legs(mut self, max_legs: usize) -> Tracker {
+        self.max_legs = Some(max_legs);
+        self
+    }
+
     /// Decodes a body and folds it, with the system clock as "now" for retention.
     ///
     /// ```
@@ -195,6 +227,12 @@ impl Tracker {
             };
         }
         let id = &callback.call_id;
+        if !self.make_room_for(id) {
+            return Update::Refused {
+                call_id: id.clone(),
+                max_legs: self.max_legs.unwrap_or_default(),
+            };
+        }
         let before = self
             .legs
             .get(id)
@@ -220,7 +258,9 @@ impl Tracker {
     }
 
     /// Folds a callback without working out what changed, for batch folds over logs; says whether it
-    /// was a leg callback. Nothing is evicted.
+    /// was a leg callback it took (a tracker at its [maximum](Tracker::with_max_legs) refuses new legs
+    /// when none has ended). Nothing is evicted for retention, and the legs it ends count as ended at the
+    /// Unix epoch: mix it with retention only knowingly.
     ///
     /// ```
     /// let mut tracker = callfold::Tracker::new();
@@ -230,12 +270,29 @@ impl Tracker {
     /// # Ok::<(), callfold::DecodeError>(())
     /// ```
     pub fn fold(&mut self, callback: &Callback) -> bool {
-        if callback.is_leg_event() {
+        if callback.is_leg_event() && self.make_room_for(&callback.call_id) {
             self.fold_leg(callback, None);
             true
         } else {
             false
         }
+    }
+
+    /// True when a leg with this id is held or can be: under the maximum, or after evicting the leg that
+    /// ended first.
+    fn make_room_for(&mut self, id: &CallId) -> bool {
+        let Some(max) = self.max_legs else {
+            return true;
+        };
+        if self.legs.len() < max || self.legs.contains_key(id) {
+            return true;
+        }
+        while let Some((_, ended)) = self.ended.pop_front() {
+            if self.remove(ended.as_str()).is_some() {
+                return true;
+            }
+        }
+        false
     }
 
     /// Folds a leg callback into its leg (made if new) and keeps the indexes. Gives the leg, its previous
@@ -263,11 +320,12 @@ impl Tracker {
         };
         // The callback's id is the leg's and it is a leg event, so folding cannot fail.
         let duplicate = matches!(leg.apply(callback), Ok(Applied::Duplicate));
-        if let (Some(now), Some(_)) = (now, self.retention)
+        if (self.retention.is_some() || self.max_legs.is_some())
             && leg.state() == State::Ended
             && previous != Some(State::Ended)
         {
-            self.ended.push_back((now, id.clone()));
+            self.ended
+                .push_back((now.unwrap_or(DateTime::UNIX_EPOCH), id.clone()));
         }
         (leg, previous, duplicate)
     }

@@ -182,3 +182,56 @@ fn without_retention_nothing_is_evicted() {
     assert_eq!(tracker.evict(at("9999-01-01T00:00:00Z")), 0);
     assert_eq!(tracker.len(), 1);
 }
+
+#[test]
+fn a_flood_of_a_million_distinct_legs_stays_within_the_bound() {
+    let max = 10_000;
+    let mut tracker = Tracker::new()
+        .with_max_legs(max)
+        .with_retention(TimeDelta::minutes(5));
+    let now = at("2026-11-23T14:00:00Z");
+    let (mut refused, mut taken) = (0, 0);
+    for i in 0..1_000_000u32 {
+        // Open legs only: nothing may be evicted, so all beyond the bound are refused.
+        let mut callback = callfold::Callback::new(
+            callfold::Event::TransferAnswer,
+            format!("c-flood-{i}").parse().unwrap(),
+        );
+        callback.parent_call_id = Some(format!("c-parent-{}", i % 1_000).parse().unwrap());
+        match tracker.apply_at(&callback, now) {
+            Update::Refused { max_legs, .. } => {
+                assert_eq!(max_legs, max);
+                refused += 1;
+            }
+            Update::Leg(_) => taken += 1,
+            other => panic!("{other:?}"),
+        }
+        assert!(tracker.len() <= max);
+    }
+    assert_eq!((taken, refused), (max, 1_000_000 - max));
+    // The first legs are still there, untouched by the flood.
+    assert!(tracker.leg("c-flood-0").is_some());
+    assert_eq!(tracker.legs_of("c-parent-0").len(), max / 1_000);
+}
+
+#[test]
+fn at_the_bound_the_leg_that_ended_first_makes_room() {
+    let mut tracker = Tracker::new().with_max_legs(3);
+    let now = at("2026-11-23T14:00:00Z");
+    for i in 0..10 {
+        let ended = format!(
+            r#"{{"eventType":"transferDisconnect","callId":"c-{i}","parentCallId":"c-a","cause":"hangup"}}"#
+        );
+        assert!(matches!(
+            tracker.feed_at(ended.as_bytes(), now).unwrap(),
+            Update::Leg(_)
+        ));
+        assert!(tracker.len() <= 3);
+    }
+    let ids: Vec<_> = tracker
+        .legs_of("c-a")
+        .iter()
+        .map(|l| l.call_id().to_string())
+        .collect();
+    assert_eq!(ids, ["c-7", "c-8", "c-9"]);
+}
