@@ -4,7 +4,8 @@
 //! - absent, `null` and `""` all mean "no value" for the optional strings and timestamps;
 //! - timestamps are read by [`parse_timestamp`](crate::parse_timestamp);
 //! - `cause`, `direction` and `eventType` are open sets that keep unknown values verbatim;
-//! - unknown fields, of any JSON type, are accepted and ignored;
+//! - unknown fields, of any JSON type, are accepted and ignored (nesting deeper than 128 levels is an
+//!   error);
 //! - when a key appears twice, the last value wins, as in `serde_json::Value`.
 //!
 //! A body is rejected only when it is not JSON, not an object, has no `callId` or `eventType`, or has a
@@ -15,7 +16,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use thiserror::Error;
 
@@ -875,12 +876,55 @@ impl<'de> Visitor<'de> for ScalarVisitor {
         Ok(Scalar::Wrong("a number"))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        while seq.next_element::<Skip>()?.is_some() {}
         Ok(Scalar::Wrong("an array"))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        while map.next_entry::<Skip, Skip>()?.is_some() {}
         Ok(Scalar::Wrong("an object"))
+    }
+}
+
+/// A value the decoder does not keep, skipped through `deserialize_any` so that serde_json's depth limit
+/// (128 levels) applies: 10,000 levels of nesting are a positioned error, not a silent skip.
+struct Skip;
+
+impl<'de> Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct SkipVisitor;
+        impl<'de> Visitor<'de> for SkipVisitor {
+            type Value = Skip;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_unit<E>(self) -> Result<Skip, E> {
+                Ok(Skip)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
+                while seq.next_element::<Skip>()?.is_some() {}
+                Ok(Skip)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
+                while map.next_entry::<Skip, Skip>()?.is_some() {}
+                Ok(Skip)
+            }
+        }
+        d.deserialize_any(SkipVisitor)
     }
 }
 
@@ -924,14 +968,14 @@ impl<'de> Deserialize<'de> for Body<'de> {
                         // The last value of a repeated key wins.
                         Some(field) => fields[field as usize] = map.next_value()?,
                         None => {
-                            map.next_value::<IgnoredAny>()?;
+                            map.next_value::<Skip>()?;
                         }
                     }
                 }
                 Ok(Body::Object(fields))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Body<'de>, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                while seq.next_element::<Skip>()?.is_some() {}
                 Ok(Body::NotAnObject("an array"))
             }
             fn visit_str<E: de::Error>(self, _: &str) -> Result<Body<'de>, E> {
@@ -1230,27 +1274,32 @@ mod tests {
     }
 
     #[test]
-    fn deep_nesting_is_skipped_without_recursion() {
-        // Values the decoder does not keep are skipped by serde_json without recursing: depth costs nothing.
+    fn nesting_deeper_than_128_levels_is_a_positioned_error_wherever_it_is() {
         let deep = format!(
             r#"{{{BASE},"x":{}{}}}"#,
             "[".repeat(10_000),
             "]".repeat(10_000)
         );
-        assert!(decode(&deep).is_ok());
+        assert_eq!(
+            decode(&deep),
+            Err("invalid JSON: recursion limit exceeded at column 180".into())
+        );
         let deep = format!(
             r#"{{{BASE},"tag":{}{}}}"#,
-            "[".repeat(10_000),
-            "]".repeat(10_000)
+            "{\"a\":".repeat(10_000),
+            "}".repeat(10_000)
         );
         assert_eq!(
             decode(&deep),
-            Err("tag: expected a string, found an array".into())
+            Err("invalid JSON: recursion limit exceeded at column 686".into())
         );
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         assert_eq!(
             decode(&deep),
-            Err("expected a JSON object, found an array".into())
+            Err("invalid JSON: recursion limit exceeded at column 128".into())
         );
+        // 100 levels are fine.
+        let nested = format!(r#"{{{BASE},"x":{}{}}}"#, "[".repeat(100), "]".repeat(100));
+        assert!(decode(&nested).is_ok());
     }
 }

@@ -8,8 +8,8 @@
 //! - `Z`, `z`, or a numeric offset `+HH:MM`, `-HH:MM`, `+HHMM` or `-HHMM`, which is normalised to UTC.
 //!
 //! Everything else is an error that says what was expected and at which byte. Leap seconds (`:60`) are
-//! rejected: Bandwidth's clocks do not produce them and they would break the ordering checks. So is an
-//! offset that moves the instant out of the years 0000 to 9999, which RFC 3339 cannot write.
+//! rejected: Bandwidth's clocks do not produce them and they would break the ordering checks. So are
+//! year 0000 (1 BC in ISO 8601) and an offset that moves the instant out of the years 0001 to 9999.
 
 use std::fmt;
 
@@ -116,6 +116,9 @@ pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, TimestampError> {
     }
 
     let at = |position, reason| TimestampError { reason, position };
+    if year == 0 {
+        return Err(at(0, Reason::OutOfRange("year", 0)));
+    }
     if !(1..=12).contains(&month) {
         return Err(at(month_at, Reason::OutOfRange("month", month)));
     }
@@ -135,7 +138,7 @@ pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, TimestampError> {
         .ok_or_else(|| at(hour_at, Reason::NotRepresentable))?;
     local
         .checked_sub_signed(TimeDelta::minutes(i64::from(offset_minutes)))
-        .filter(|utc| (0..=9999).contains(&utc.year()))
+        .filter(|utc| (1..=9999).contains(&utc.year()))
         .map(|utc| utc.and_utc())
         .ok_or_else(|| at(offset_at, Reason::NotRepresentable))
 }
@@ -421,14 +424,19 @@ mod tests {
 
     #[test]
     fn extreme_years_within_rfc_3339_are_representable() {
-        assert_eq!(utc("0000-01-01T00:00:00Z"), "0000-01-01T00:00:00Z");
+        assert_eq!(utc("0001-01-01T00:00:00Z"), "0001-01-01T00:00:00Z");
+        // Year 0 is 1 BC in ISO 8601: no Bandwidth clock writes it.
+        assert_eq!(
+            err("0000-01-01T00:00:00Z"),
+            "year 0 is out of range at byte 0"
+        );
         assert_eq!(
             utc("9999-12-31T23:59:59.999999999Z"),
             "9999-12-31T23:59:59.999999999Z"
         );
         // Normalising must not leave the years RFC 3339 can write.
         assert_eq!(
-            err("0000-01-01T00:00:00+23:59"),
+            err("0001-01-01T00:00:00+23:59"),
             "the instant is out of the supported range at byte 19"
         );
         assert_eq!(
