@@ -885,7 +885,7 @@ impl<'de> Visitor<'de> for ScalarVisitor {
     }
 }
 
-/// A value the decoder does not keep, skipped through `deserialize_any` so that serde_json's depth limit
+/// A value the decoder does not keep, skipped through `deserialize_any` so that `serde_json`'s depth limit
 /// (128 levels) applies: 10,000 levels of nesting are a positioned error, not a silent skip.
 struct Skip;
 
