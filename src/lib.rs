@@ -72,7 +72,7 @@ pub use generate::{GenerateOptions, GenerateSummary, generate};
 pub use history::{Attempt, Call, CallOutcome, History, HistoryOptions, Placed, TransferComplete};
 pub use invariant::Violation;
 pub use leg::{Applied, Conflict, FoldError, Leg, Outcome, State};
-pub use log::{Counts, LogError, LogReader};
+pub use log::{Counts, DEFAULT_MAX_LINE, LogError, LogReader};
 pub use stats::{GroupBy, Stats, StatsBuilder, Summary};
 pub use streaming::{Late, StreamingHistory};
 pub use time::{TimestampError, format_timestamp, parse_timestamp};

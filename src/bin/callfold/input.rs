@@ -21,6 +21,8 @@ pub enum Failure {
     Input { name: String, source: io::Error },
     /// Standard output failed for another reason than a closed pipe.
     Output(io::Error),
+    /// The rejects file could not be made or written.
+    Rejects { name: String, source: io::Error },
     /// Standard output was closed by the reader.
     BrokenPipe,
 }
@@ -30,6 +32,9 @@ impl fmt::Display for Failure {
         match self {
             Failure::Input { name, source } => write!(f, "cannot read {name}: {source}"),
             Failure::Output(source) => write!(f, "cannot write the output: {source}"),
+            Failure::Rejects { name, source } => {
+                write!(f, "cannot write the rejected lines to {name}: {source}")
+            }
             Failure::BrokenPipe => f.write_str("output closed"),
         }
     }
@@ -63,6 +68,12 @@ pub struct LogArgs {
     /// No progress bar (it is shown only when stderr is a terminal and FILE is a file)
     #[arg(long, short)]
     pub quiet: bool,
+    /// Reject lines longer than this many bytes, without holding them in memory
+    #[arg(long, value_name = "BYTES", default_value_t = callfold::DEFAULT_MAX_LINE)]
+    pub max_line: usize,
+    /// Write every rejected line, byte for byte, to this file (made anew), to fix and replay
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
 }
 
 /// The options of the history projection, shared by `history`, `stats` and `check`.
@@ -232,11 +243,29 @@ pub fn read_log(
         mut reader,
         progress,
     } = Input::open(args)?;
-    let mut log = LogReader::new(&mut reader);
+    let mut log = LogReader::new(&mut reader).with_max_line(args.max_line);
+    let rejects_name = || {
+        args.rejects
+            .as_deref()
+            .map_or(String::new(), |p| p.display().to_string())
+    };
+    if let Some(path) = &args.rejects {
+        let file = File::create(path).map_err(|source| Failure::Rejects {
+            name: rejects_name(),
+            source,
+        })?;
+        log = log.with_rejects(file);
+    }
     for item in log.by_ref() {
         match item {
             Ok((line, cb)) => callback(line, &cb)?,
-            Err(error @ LogError::Line { .. }) => {
+            Err(LogError::Rejects { source, .. }) => {
+                return Err(Failure::Rejects {
+                    name: rejects_name(),
+                    source,
+                });
+            }
+            Err(error @ (LogError::Line { .. } | LogError::TooLong { .. })) => {
                 if let Some(bar) = &progress {
                     bar.suspend(|| bad_line(&error))?;
                 } else {
