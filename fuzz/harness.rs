@@ -7,7 +7,8 @@ use callfold::{Callback, Leg, LogReader, Tracker, Update};
 /// Decoding one body: never panics; what decodes writes back to the same callback.
 pub fn decode(data: &[u8]) {
     if let Ok(callback) = Callback::from_slice(data) {
-        let again = Callback::from_slice(callback.to_json().as_bytes()).expect("callfold reads what it writes");
+        let again = Callback::from_slice(callback.to_json().as_bytes())
+            .expect("callfold reads what it writes");
         assert_eq!(again, callback, "a round trip changed the callback");
     }
 }
@@ -16,9 +17,17 @@ pub fn decode(data: &[u8]) {
 /// of the lines, nor on reading them twice.
 pub fn read_and_fold(data: &[u8]) {
     let mut reader = LogReader::new(data);
-    let callbacks: Vec<Callback> = reader.by_ref().filter_map(Result::ok).map(|(_, cb)| cb).collect();
+    let callbacks: Vec<Callback> = reader
+        .by_ref()
+        .filter_map(Result::ok)
+        .map(|(_, cb)| cb)
+        .collect();
     let counts = reader.counts();
-    assert_eq!(counts.lines, counts.callbacks + counts.rejected + counts.blank, "a line was lost");
+    assert_eq!(
+        counts.lines,
+        counts.callbacks + counts.rejected + counts.blank,
+        "a line was lost"
+    );
     assert_eq!(counts.callbacks as usize, callbacks.len());
 
     let fold = |order: &mut dyn Iterator<Item = &Callback>| {
@@ -34,8 +43,15 @@ pub fn read_and_fold(data: &[u8]) {
     let twice = fold(&mut callbacks.iter().chain(callbacks.iter()));
     assert_eq!(twice.len(), forward.len());
     for (a, b) in twice.iter().zip(&forward) {
-        assert_eq!((a.state(), a.events(), a.conflicts(), a.violations()), (b.state(), b.events(), b.conflicts(), b.violations()));
-        assert_eq!(a.duplicates(), b.duplicates() + b.events() + b.duplicates(), "a redelivery changed more than the count");
+        assert_eq!(
+            (a.state(), a.events(), a.conflicts(), a.violations()),
+            (b.state(), b.events(), b.conflicts(), b.violations())
+        );
+        assert_eq!(
+            a.duplicates(),
+            b.duplicates() + b.events() + b.duplicates(),
+            "a redelivery changed more than the count"
+        );
     }
     for leg in &forward {
         let _ = serde_json::to_string(leg).expect("a leg always serialises");
@@ -48,8 +64,12 @@ pub fn tracker(data: &[u8]) {
     let mut tracker = Tracker::new();
     let mut plain: Vec<Callback> = Vec::new();
     for body in data.split(|b| *b == b'\n') {
-        let Ok(update) = tracker.feed(body) else { continue };
-        let Ok(callback) = Callback::from_slice(body) else { panic!("the tracker took a body that does not decode") };
+        let Ok(update) = tracker.feed(body) else {
+            continue;
+        };
+        let Ok(callback) = Callback::from_slice(body) else {
+            panic!("the tracker took a body that does not decode")
+        };
         if let Update::Leg(change) = update {
             assert_eq!(change.call_id, callback.call_id);
             if let Some(previous) = change.previous {
@@ -59,7 +79,9 @@ pub fn tracker(data: &[u8]) {
         }
     }
     for callback in &plain {
-        let leg = tracker.leg(callback.call_id.as_str()).expect("the leg is tracked");
+        let leg = tracker
+            .leg(callback.call_id.as_str())
+            .expect("the leg is tracked");
         let mut alone = Leg::new(callback.call_id.clone());
         for cb in plain.iter().filter(|cb| cb.call_id == callback.call_id) {
             alone.apply(cb).expect("a leg callback folds into its leg");
