@@ -10,7 +10,10 @@ use std::path::Path;
 
 fn replay(target: &str, run: fn(&[u8])) {
     let dir = Path::new("fuzz/corpus").join(target);
-    let mut inputs: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut inputs: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     inputs.sort();
     assert!(!inputs.is_empty(), "no corpus in {}", dir.display());
     for input in &inputs {
