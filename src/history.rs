@@ -404,16 +404,7 @@ impl History {
                 ),
             }
         }
-        calls.sort_by(|a, b| {
-            let key = |c: &Call<'_>| {
-                (
-                    c.call_id.is_none(),
-                    c.call_id.cloned(),
-                    c.legs().next().map(|l| l.call_id().clone()),
-                )
-            };
-            key(a).cmp(&key(b))
-        });
+        calls.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
         calls
     }
 
@@ -457,11 +448,7 @@ impl History {
     /// When every leg of the call has ended: the latest time of its legs. `None` while a leg is open, for a
     /// call without legs, or when no leg has a time.
     pub(crate) fn closed_at(&self, key: &CallKey) -> Option<DateTime<Utc>> {
-        let legs = self.legs_of_call(key);
-        if legs.is_empty() || legs.iter().any(|leg| leg.state() != State::Ended) {
-            return None;
-        }
-        legs.iter().filter_map(|leg| leg.last_known_time()).max()
+        closed_at(&self.legs_of_call(key))
     }
 
     /// Whether the call has transfer activity: a leg, or a `transferComplete`.
@@ -538,6 +525,25 @@ impl History {
             conflicts,
         }
     }
+}
+
+/// How calls are listed: by the A-leg's id, calls without one last, by their leg's id. Borrowed, so that
+/// sorting allocates nothing.
+fn sort_key<'a>(call: &Call<'a>) -> (bool, Option<&'a CallId>, Option<&'a CallId>) {
+    (
+        call.call_id.is_none(),
+        call.call_id,
+        call.legs().next().map(Leg::call_id),
+    )
+}
+
+/// When every one of a call's legs has ended: the latest time of its legs. `None` while a leg is open,
+/// for no legs, or when no leg has a time.
+pub(crate) fn closed_at(legs: &[&Leg]) -> Option<DateTime<Utc>> {
+    if legs.is_empty() || legs.iter().any(|leg| leg.state() != State::Ended) {
+        return None;
+    }
+    legs.iter().filter_map(|leg| leg.last_known_time()).max()
 }
 
 /// Groups one call's legs into attempts: a leg joins the current attempt when it was placed within

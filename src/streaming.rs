@@ -18,7 +18,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use thiserror::Error;
 
 use crate::callback::{CallId, Callback};
-use crate::history::{Call, CallKey, History, HistoryOptions};
+use crate::history::{Call, CallKey, History, HistoryOptions, closed_at};
 use crate::time::format_timestamp;
 
 /// A callback that came after its call's window: reported, not folded.
@@ -143,9 +143,10 @@ impl StreamingHistory {
             return Err(late(LateReason::BeforeWindow(last, now)));
         }
         self.history.apply(callback);
-        if let Some(closed) = self.history.closed_at(&key) {
+        let legs = self.history.legs_of_call(&key);
+        if let Some(closed) = closed_at(&legs) {
             self.closing.push(Reverse((closed, key)));
-        } else if self.history.legs_of_call(&key).is_empty()
+        } else if legs.is_empty()
             && let Some(ended) = callback
                 .ending()
                 .and_then(|e| e.end_time)
