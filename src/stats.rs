@@ -169,12 +169,8 @@ impl Stats {
     /// assert_eq!((stats.legs, stats.asr), (0, None));
     /// ```
     pub fn of(history: &History, options: &HistoryOptions) -> Stats {
-        let mut builder = StatsBuilder::new(None);
-        for call in history.calls(options) {
-            builder.add(&call);
-        }
-        builder
-            .finish()
+        // Without grouping, there is always exactly one (unnamed) group.
+        build(history, options, None)
             .pop()
             .map_or_else(|| Accumulator::default().finish(), |(_, stats)| stats)
     }
@@ -192,12 +188,16 @@ impl Stats {
     /// # Ok::<(), callfold::DecodeError>(())
     /// ```
     pub fn by(history: &History, options: &HistoryOptions, by: GroupBy) -> Vec<(String, Stats)> {
-        let mut builder = StatsBuilder::new(Some(by));
-        for call in history.calls(options) {
-            builder.add(&call);
-        }
-        builder.finish()
+        build(history, options, Some(by))
     }
+}
+
+fn build(history: &History, options: &HistoryOptions, by: Option<GroupBy>) -> Vec<(String, Stats)> {
+    let mut builder = StatsBuilder::new(by);
+    for call in history.calls(options) {
+        builder.add(&call);
+    }
+    builder.finish()
 }
 
 /// Figures built call by call, so that calls can be added as they are emitted and then forgotten.
