@@ -13,6 +13,7 @@
 
 use std::borrow::{Borrow, Cow};
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
@@ -448,9 +449,7 @@ impl Callback {
     /// [`DecodeError`] when the body is not JSON, not an object, lacks `callId` or `eventType`, has a known
     /// field of another JSON type than string, or a timestamp that is not RFC 3339.
     pub fn from_slice(body: &[u8]) -> Result<Callback, DecodeError> {
-        serde_json::from_slice::<Body<'_>>(body)
-            .map_err(DecodeError::json)?
-            .into_callback()
+        Ok(Fields::parse(body)?.view()?.to_callback())
     }
 
     /// The ending facts (`endTime`, `cause`, ...), for the kinds that carry them.
@@ -564,9 +563,13 @@ impl Serialize for Callback {
 /// ```
 impl<'de> Deserialize<'de> for Callback {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Body::deserialize(d)?
-            .into_callback()
-            .map_err(de::Error::custom)
+        match Body::deserialize(d)? {
+            Body::Object(fields) => fields
+                .view()
+                .map(View::to_callback)
+                .map_err(de::Error::custom),
+            Body::NotAnObject(found) => Err(de::Error::custom(DecodeError::NotAnObject { found })),
+        }
     }
 }
 
@@ -741,7 +744,7 @@ fn excerpt(value: &str) -> String {
 
 /// The fields the decoder types, in Bandwidth's documentation order. Every other key is skipped.
 #[derive(Clone, Copy)]
-enum Field {
+pub(crate) enum Field {
     EventType,
     EventTime,
     AccountId,
@@ -815,17 +818,36 @@ impl Field {
         FIELD_NAMES[self as usize]
     }
 
-    fn from_name(name: &str) -> Option<Field> {
-        FIELD_NAMES
-            .iter()
-            .position(|n| *n == name)
-            .map(|i| Field::ALL[i])
+    pub(crate) fn from_name(name: &[u8]) -> Option<Field> {
+        Some(match name {
+            b"eventType" => Field::EventType,
+            b"eventTime" => Field::EventTime,
+            b"accountId" => Field::AccountId,
+            b"applicationId" => Field::ApplicationId,
+            b"from" => Field::From,
+            b"to" => Field::To,
+            b"direction" => Field::Direction,
+            b"callId" => Field::CallId,
+            b"parentCallId" => Field::ParentCallId,
+            b"callUrl" => Field::CallUrl,
+            b"tag" => Field::Tag,
+            b"transferCallerId" => Field::TransferCallerId,
+            b"transferTo" => Field::TransferTo,
+            b"enqueuedTime" => Field::EnqueuedTime,
+            b"startTime" => Field::StartTime,
+            b"answerTime" => Field::AnswerTime,
+            b"endTime" => Field::EndTime,
+            b"cause" => Field::Cause,
+            b"errorMessage" => Field::ErrorMessage,
+            b"errorId" => Field::ErrorId,
+            _ => return None,
+        })
     }
 }
 
 /// A known field's value as the body gave it.
 #[derive(Default)]
-enum Scalar<'de> {
+pub(crate) enum Scalar<'de> {
     #[default]
     Absent,
     Null,
@@ -940,7 +962,7 @@ impl<'de> Deserialize<'de> for Key {
                 f.write_str("an object key")
             }
             fn visit_str<E>(self, v: &str) -> Result<Key, E> {
-                Ok(Key(Field::from_name(v)))
+                Ok(Key(Field::from_name(v.as_bytes())))
             }
         }
         d.deserialize_identifier(KeyVisitor)
@@ -948,8 +970,9 @@ impl<'de> Deserialize<'de> for Key {
 }
 
 /// A whole body: the typed fields' raw values, or what the body was instead of an object.
+#[allow(clippy::large_enum_variant)] // lives on the stack for one line; boxing it costs an allocation per line
 enum Body<'de> {
-    Object(Box<[Scalar<'de>; 20]>),
+    Object(Fields<'de>),
     NotAnObject(&'static str),
 }
 
@@ -962,11 +985,11 @@ impl<'de> Deserialize<'de> for Body<'de> {
                 f.write_str("a JSON object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Body<'de>, A::Error> {
-                let mut fields: Box<[Scalar<'de>; 20]> = Box::default();
+                let mut fields = Fields::default();
                 while let Some(Key(field)) = map.next_key()? {
                     match field {
                         // The last value of a repeated key wins.
-                        Some(field) => fields[field as usize] = map.next_value()?,
+                        Some(field) => fields.0[field as usize] = map.next_value()?,
                         None => {
                             map.next_value::<Skip>()?;
                         }
@@ -1001,55 +1024,81 @@ impl<'de> Deserialize<'de> for Body<'de> {
     }
 }
 
-impl Body<'_> {
-    fn into_callback(self) -> Result<Callback, DecodeError> {
-        let fields = match self {
-            Body::Object(fields) => Fields(fields),
-            Body::NotAnObject(found) => return Err(DecodeError::NotAnObject { found }),
-        };
+/// The typed fields' raw values, indexed by [`Field`], as a body gave them: the decoder's first stage.
+/// Both readers fill it: the flat scanner (`scan`) for plain one-level bodies, `serde_json` for the rest.
+#[derive(Default)]
+pub(crate) struct Fields<'de>(pub(crate) [Scalar<'de>; 20]);
+
+impl<'de> Fields<'de> {
+    /// Reads a body: with the flat scanner when it can, otherwise with `serde_json`. Both give the same
+    /// fields for every body the scanner accepts (`tests/fast_path.rs` and the `decode` fuzz target check
+    /// it); the scanner hands everything unusual (escapes, numbers, nesting, bad syntax) to `serde_json`,
+    /// which also words the errors.
+    pub(crate) fn parse(body: &'de [u8]) -> Result<Fields<'de>, DecodeError> {
+        match crate::scan::scan(body) {
+            Some(fields) => Ok(fields),
+            None => Fields::parse_serde(body),
+        }
+    }
+
+    /// Reads a body with `serde_json` only: the reference the scanner is checked against.
+    pub(crate) fn parse_serde(body: &'de [u8]) -> Result<Fields<'de>, DecodeError> {
+        match serde_json::from_slice::<Body<'de>>(body).map_err(DecodeError::json)? {
+            Body::Object(fields) => Ok(fields),
+            Body::NotAnObject(found) => Err(DecodeError::NotAnObject { found }),
+        }
+    }
+}
+
+impl Fields<'_> {
+    /// Checks the fields and types them, borrowing the text.
+    pub(crate) fn view(&self) -> Result<View<'_>, DecodeError> {
         // Type errors first, in field order, so that the report does not depend on which check runs first.
-        if let Some((field, found)) = fields.first_wrong_type() {
+        if let Some((field, found)) = self.first_wrong_type() {
             return Err(DecodeError::WrongType {
                 field: field.name(),
                 found,
             });
         }
-        let call_id = fields
-            .id(Field::CallId)
+        let call_id = self
+            .text(Field::CallId)
             .ok_or(DecodeError::Missing { field: "callId" })?;
-        let event_type = fields
+        let event_type = self
             .text(Field::EventType)
             .ok_or(DecodeError::Missing { field: "eventType" })?;
-        let ending = Ending {
-            end_time: fields.time(Field::EndTime)?,
-            cause: fields.text(Field::Cause).map(Cause::from),
-            error_message: fields.string(Field::ErrorMessage),
-            error_id: fields.string(Field::ErrorId),
-        };
-        Ok(Callback {
-            event: Event::new(event_type, ending),
-            event_time: fields.time(Field::EventTime)?,
+        // Every timestamp is checked, even one the kind of callback does not keep.
+        let end_time = self.time(Field::EndTime)?;
+        let event_time = self.time(Field::EventTime)?;
+        let enqueued_time = self.time(Field::EnqueuedTime)?;
+        let start_time = self.time(Field::StartTime)?;
+        let answer_time = self.time(Field::AnswerTime)?;
+        let kind = Kind::of(event_type);
+        let ending = kind.has_ending();
+        Ok(View {
+            kind,
+            event_type,
+            event_time,
             call_id,
-            parent_call_id: fields.id(Field::ParentCallId),
-            account_id: fields.string(Field::AccountId),
-            application_id: fields.string(Field::ApplicationId),
-            from: fields.string(Field::From),
-            to: fields.string(Field::To),
-            direction: fields.text(Field::Direction).map(Direction::from),
-            call_url: fields.string(Field::CallUrl),
-            tag: fields.string(Field::Tag),
-            transfer_caller_id: fields.string(Field::TransferCallerId),
-            transfer_to: fields.string(Field::TransferTo),
-            enqueued_time: fields.time(Field::EnqueuedTime)?,
-            start_time: fields.time(Field::StartTime)?,
-            answer_time: fields.time(Field::AnswerTime)?,
+            parent_call_id: self.text(Field::ParentCallId),
+            account_id: self.text(Field::AccountId),
+            application_id: self.text(Field::ApplicationId),
+            from: self.text(Field::From),
+            to: self.text(Field::To),
+            direction: self.text(Field::Direction),
+            call_url: self.text(Field::CallUrl),
+            tag: self.text(Field::Tag),
+            transfer_caller_id: self.text(Field::TransferCallerId),
+            transfer_to: self.text(Field::TransferTo),
+            enqueued_time,
+            start_time,
+            answer_time,
+            end_time: end_time.filter(|_| ending),
+            cause: self.text(Field::Cause).filter(|_| ending),
+            error_message: self.text(Field::ErrorMessage).filter(|_| ending),
+            error_id: self.text(Field::ErrorId).filter(|_| ending),
         })
     }
-}
 
-struct Fields<'de>(Box<[Scalar<'de>; 20]>);
-
-impl Fields<'_> {
     fn first_wrong_type(&self) -> Option<(Field, &'static str)> {
         Field::ALL
             .into_iter()
@@ -1067,14 +1116,6 @@ impl Fields<'_> {
         }
     }
 
-    fn string(&self, field: Field) -> Option<String> {
-        self.text(field).map(str::to_owned)
-    }
-
-    fn id(&self, field: Field) -> Option<CallId> {
-        self.text(field).map(|text| CallId(text.into()))
-    }
-
     fn time(&self, field: Field) -> Result<Option<DateTime<Utc>>, DecodeError> {
         self.text(field)
             .map(|text| {
@@ -1085,6 +1126,181 @@ impl Fields<'_> {
                 })
             })
             .transpose()
+    }
+}
+
+/// The kind of callback, without the text of an unknown one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    TransferAnswer,
+    TransferDisconnect,
+    TransferComplete,
+    Initiate,
+    Answer,
+    Disconnect,
+    Redirect,
+    Other,
+}
+
+impl Kind {
+    fn of(event_type: &str) -> Kind {
+        match event_type {
+            "transferAnswer" => Kind::TransferAnswer,
+            "transferDisconnect" => Kind::TransferDisconnect,
+            "transferComplete" => Kind::TransferComplete,
+            "initiate" => Kind::Initiate,
+            "answer" => Kind::Answer,
+            "disconnect" => Kind::Disconnect,
+            "redirect" => Kind::Redirect,
+            _ => Kind::Other,
+        }
+    }
+
+    /// Whether this kind keeps `endTime`, `cause`, `errorMessage` and `errorId` (see [`Event`]).
+    fn has_ending(self) -> bool {
+        matches!(
+            self,
+            Kind::TransferDisconnect | Kind::TransferComplete | Kind::Disconnect | Kind::Other
+        )
+    }
+}
+
+/// A decoded callback that borrows its text: from the line it was read from (the fast path, which folds
+/// without building a [`Callback`]), or from a `Callback` (so that both fold the same way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct View<'a> {
+    pub(crate) kind: Kind,
+    pub(crate) event_type: &'a str,
+    pub(crate) event_time: Option<DateTime<Utc>>,
+    pub(crate) call_id: &'a str,
+    pub(crate) parent_call_id: Option<&'a str>,
+    pub(crate) account_id: Option<&'a str>,
+    pub(crate) application_id: Option<&'a str>,
+    pub(crate) from: Option<&'a str>,
+    pub(crate) to: Option<&'a str>,
+    pub(crate) direction: Option<&'a str>,
+    pub(crate) call_url: Option<&'a str>,
+    pub(crate) tag: Option<&'a str>,
+    pub(crate) transfer_caller_id: Option<&'a str>,
+    pub(crate) transfer_to: Option<&'a str>,
+    pub(crate) enqueued_time: Option<DateTime<Utc>>,
+    pub(crate) start_time: Option<DateTime<Utc>>,
+    pub(crate) answer_time: Option<DateTime<Utc>>,
+    pub(crate) end_time: Option<DateTime<Utc>>,
+    pub(crate) cause: Option<&'a str>,
+    pub(crate) error_message: Option<&'a str>,
+    pub(crate) error_id: Option<&'a str>,
+}
+
+impl<'a> View<'a> {
+    /// The view of an owned callback.
+    pub(crate) fn of(cb: &'a Callback) -> View<'a> {
+        let ending = cb.ending();
+        View {
+            kind: Kind::of(cb.event.name()),
+            event_type: cb.event.name(),
+            event_time: cb.event_time,
+            call_id: cb.call_id.as_str(),
+            parent_call_id: cb.parent_call_id.as_ref().map(CallId::as_str),
+            account_id: cb.account_id.as_deref(),
+            application_id: cb.application_id.as_deref(),
+            from: cb.from.as_deref(),
+            to: cb.to.as_deref(),
+            direction: cb.direction.as_ref().map(Direction::as_str),
+            call_url: cb.call_url.as_deref(),
+            tag: cb.tag.as_deref(),
+            transfer_caller_id: cb.transfer_caller_id.as_deref(),
+            transfer_to: cb.transfer_to.as_deref(),
+            enqueued_time: cb.enqueued_time,
+            start_time: cb.start_time,
+            answer_time: cb.answer_time,
+            end_time: ending.and_then(|e| e.end_time),
+            cause: ending.and_then(|e| e.cause.as_ref()).map(Cause::as_str),
+            error_message: ending.and_then(|e| e.error_message.as_deref()),
+            error_id: ending.and_then(|e| e.error_id.as_deref()),
+        }
+    }
+
+    /// The owned callback.
+    pub(crate) fn to_callback(self) -> Callback {
+        let owned = |text: Option<&str>| text.map(str::to_owned);
+        let ending = Ending {
+            end_time: self.end_time,
+            cause: self.cause.map(Cause::from),
+            error_message: owned(self.error_message),
+            error_id: owned(self.error_id),
+        };
+        Callback {
+            event: Event::new(self.event_type, ending),
+            event_time: self.event_time,
+            call_id: CallId(self.call_id.into()),
+            parent_call_id: self.parent_call_id.map(|id| CallId(id.into())),
+            account_id: owned(self.account_id),
+            application_id: owned(self.application_id),
+            from: owned(self.from),
+            to: owned(self.to),
+            direction: self.direction.map(Direction::from),
+            call_url: owned(self.call_url),
+            tag: owned(self.tag),
+            transfer_caller_id: owned(self.transfer_caller_id),
+            transfer_to: owned(self.transfer_to),
+            enqueued_time: self.enqueued_time,
+            start_time: self.start_time,
+            answer_time: self.answer_time,
+        }
+    }
+
+    /// The same rule as [`Callback::is_leg_event`].
+    pub(crate) fn is_leg_event(&self) -> bool {
+        match self.kind {
+            Kind::TransferAnswer | Kind::TransferDisconnect => true,
+            Kind::TransferComplete => false,
+            Kind::Initiate | Kind::Answer | Kind::Disconnect | Kind::Redirect | Kind::Other => {
+                self.parent_call_id.is_some()
+            }
+        }
+    }
+
+    /// Identifies the callback up to a redelivery: every field but `eventTime`. Fixed keys, so the same
+    /// callback has the same fingerprint throughout a run, on either path.
+    pub(crate) fn fingerprint(&self) -> u64 {
+        // Destructured in full, so that a new field cannot be left out by accident.
+        let View {
+            kind: _,
+            event_type,
+            event_time: _,
+            call_id,
+            parent_call_id,
+            account_id,
+            application_id,
+            from,
+            to,
+            direction,
+            call_url,
+            tag,
+            transfer_caller_id,
+            transfer_to,
+            enqueued_time,
+            start_time,
+            answer_time,
+            end_time,
+            cause,
+            error_message,
+            error_id,
+        } = self;
+        let mut h = crate::hash::FastHasher::default();
+        (
+            event_type,
+            call_id,
+            parent_call_id,
+            account_id,
+            application_id,
+        )
+            .hash(&mut h);
+        (from, to, direction, call_url, tag, transfer_caller_id).hash(&mut h);
+        (transfer_to, cause, error_message, error_id).hash(&mut h);
+        (enqueued_time, start_time, answer_time, end_time).hash(&mut h);
+        h.finish()
     }
 }
 

@@ -31,6 +31,37 @@ impl<T: Ord + Clone> Fact<T> {
         }
     }
 
+    /// Adds a value given in a borrowed form, comparing it with `cmp` and making the owned value with
+    /// `make` only when it is new to the set: the fold from a line allocates nothing for a known value.
+    pub(crate) fn observe_by<Q: ?Sized>(
+        &mut self,
+        value: Option<&Q>,
+        cmp: impl Fn(&T, &Q) -> std::cmp::Ordering,
+        make: impl FnOnce(&Q) -> T,
+    ) {
+        let Some(value) = value else { return };
+        match self {
+            Fact::Unknown => *self = Fact::One(make(value)),
+            Fact::One(known) => match cmp(known, value) {
+                std::cmp::Ordering::Equal => {}
+                std::cmp::Ordering::Less => *self = Fact::Many(vec![known.clone(), make(value)]),
+                std::cmp::Ordering::Greater => *self = Fact::Many(vec![make(value), known.clone()]),
+            },
+            Fact::Many(values) => {
+                if let Err(at) = values.binary_search_by(|known| cmp(known, value)) {
+                    values.insert(at, make(value));
+                }
+            }
+        }
+    }
+
+    /// Adds every value `other` holds: the union of the two sets.
+    pub(crate) fn merge(&mut self, other: &Fact<T>) {
+        for value in other.values() {
+            self.observe(Some(value));
+        }
+    }
+
     /// The value the leg keeps: the only one, or the smallest.
     pub(crate) fn get(&self) -> Option<&T> {
         match self {

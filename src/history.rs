@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Serialize, Serializer};
 
-use crate::callback::{CallId, Callback, Cause, Event};
+use crate::callback::{CallId, Callback, Cause, DecodeError, Kind, View};
 use crate::fact::Fact;
+use crate::hash::FastState;
 use crate::leg::{Conflict, Leg, State};
 use crate::time::format_timestamp;
 use crate::tracker::Tracker;
@@ -100,6 +101,22 @@ struct ALeg {
     completes: Vec<TransferComplete>,
 }
 
+impl ALeg {
+    fn merge(&mut self, other: &ALeg) {
+        self.from.merge(&other.from);
+        self.to.merge(&other.to);
+        self.start_time.merge(&other.start_time);
+        self.answer_time.merge(&other.answer_time);
+        self.end_time.merge(&other.end_time);
+        self.cause.merge(&other.cause);
+        for report in &other.completes {
+            if let Err(at) = self.completes.binary_search(report) {
+                self.completes.insert(at, report.clone());
+            }
+        }
+    }
+}
+
 /// The facts of an A-leg no callback spoke of.
 static NO_A_LEG: ALeg = ALeg {
     from: Fact::Unknown,
@@ -131,10 +148,13 @@ static NO_A_LEG: ALeg = ALeg {
 /// assert_eq!(calls[0].outcome, CallOutcome::Connected);
 /// # Ok::<(), callfold::DecodeError>(())
 /// ```
-#[derive(Debug, Clone, Default)]
+///
+/// Its maps use an unkeyed fast hasher: it is made for replaying the user's own logs. A service that folds
+/// callbacks straight from the network keys its maps with [`Tracker`](crate::Tracker).
+#[derive(Debug, Clone)]
 pub struct History {
-    tracker: Tracker,
-    a_legs: HashMap<CallId, ALeg>,
+    tracker: Tracker<FastState>,
+    a_legs: HashMap<CallId, ALeg, FastState>,
     latest_event_time: Option<DateTime<Utc>>,
 }
 
@@ -277,7 +297,11 @@ impl History {
     /// assert_eq!(callfold::History::new().latest_event_time(), None);
     /// ```
     pub fn new() -> History {
-        History::default()
+        History {
+            tracker: Tracker::with_hasher(),
+            a_legs: HashMap::default(),
+            latest_event_time: None,
+        }
     }
 
     /// Folds one callback: into its leg, or into its A-leg's facts.
@@ -289,48 +313,149 @@ impl History {
     /// # Ok::<(), callfold::DecodeError>(())
     /// ```
     pub fn apply(&mut self, callback: &Callback) {
-        if let Some(t) = callback.event_time {
+        self.apply_view(&View::of(callback), None);
+    }
+
+    /// Decodes one callback body and folds it, without building a [`Callback`]: the fast way to replay a
+    /// log. The result is the same as [`apply`](History::apply) on the decoded callback.
+    ///
+    /// ```
+    /// let mut history = callfold::History::new();
+    /// history.feed(br#"{"eventType":"transferAnswer","callId":"c-b","parentCallId":"c-a"}"#)?;
+    /// assert_eq!(history.legs().count(), 1);
+    /// let err = history.feed(br#"{"eventType":"transferAnswer"}"#).unwrap_err();
+    /// assert_eq!(err.to_string(), "missing callId");
+    /// # Ok::<(), callfold::DecodeError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`DecodeError`] when the body is not a callback; nothing is folded then.
+    pub fn feed(&mut self, body: &[u8]) -> Result<(), DecodeError> {
+        let fields = crate::callback::Fields::parse(body)?;
+        self.apply_view(&fields.view()?, None);
+        Ok(())
+    }
+
+    /// [`feed`](History::feed) for line `line` of a log. The line number tells a redelivery from the
+    /// same line folded twice, so that histories folded from different lines of one log (by threads, or
+    /// by machines) [`merge`](History::merge) into exactly the history of the whole log.
+    ///
+    /// ```
+    /// use callfold::History;
+    ///
+    /// let body = br#"{"eventType":"transferAnswer","callId":"c-b","parentCallId":"c-a"}"#;
+    /// let (mut a, mut b) = (History::new(), History::new());
+    /// a.feed_line(1, body)?;
+    /// b.feed_line(2, body)?; // a redelivery, on another line
+    /// a.merge(b);
+    /// assert_eq!(a.legs().next().unwrap().duplicates(), 1);
+    /// # Ok::<(), callfold::DecodeError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`DecodeError`] when the body is not a callback; nothing is folded then.
+    pub fn feed_line(&mut self, line: u64, body: &[u8]) -> Result<(), DecodeError> {
+        let fields = crate::callback::Fields::parse(body)?;
+        self.apply_view(&fields.view()?, Some(line));
+        Ok(())
+    }
+
+    /// Adds everything `other` folded: the union of their legs' facts and deliveries, of their A-legs'
+    /// facts, and the later of their latest `eventTime`s. Merging is associative, commutative and
+    /// idempotent, so a log can be folded in parts, on many threads or machines, and the parts merged in
+    /// any grouping: with [`feed_line`](History::feed_line) the result is the history of the whole log.
+    ///
+    /// ```
+    /// use callfold::History;
+    ///
+    /// let lines = [
+    ///     &br#"{"eventType":"transferAnswer","callId":"c-b","parentCallId":"c-a","answerTime":"2026-11-23T14:00:03Z"}"#[..],
+    ///     br#"{"eventType":"transferDisconnect","callId":"c-b","parentCallId":"c-a","cause":"hangup","endTime":"2026-11-23T14:01:00Z"}"#,
+    /// ];
+    /// let mut whole = History::new();
+    /// let (mut first, mut second) = (History::new(), History::new());
+    /// for (n, line) in (1..).zip(lines) {
+    ///     whole.feed_line(n, line)?;
+    /// }
+    /// first.feed_line(1, lines[0])?;
+    /// second.feed_line(2, lines[1])?;
+    /// first.merge(second);
+    /// let options = Default::default();
+    /// assert_eq!(first.calls(&options), whole.calls(&options));
+    /// first.merge(whole.clone());
+    /// assert_eq!(first.calls(&options), whole.calls(&options)); // idempotent
+    /// # Ok::<(), callfold::DecodeError>(())
+    /// ```
+    pub fn merge(&mut self, other: History) {
+        self.tracker.merge(other.tracker);
+        for (id, a) in other.a_legs {
+            match self.a_legs.get_mut(&id) {
+                Some(mine) => mine.merge(&a),
+                None => {
+                    self.a_legs.insert(id, a);
+                }
+            }
+        }
+        self.latest_event_time = self.latest_event_time.max(other.latest_event_time);
+    }
+
+    fn apply_view(&mut self, v: &View<'_>, delivery: Option<u64>) {
+        if let Some(t) = v.event_time {
             self.latest_event_time = Some(self.latest_event_time.map_or(t, |latest| latest.max(t)));
         }
-        if callback.is_leg_event() {
-            self.tracker.fold(callback);
-            if let Some(parent) = &callback.parent_call_id {
-                let a = self.a_legs.entry(parent.clone()).or_default();
-                a.from.observe(callback.from.as_ref());
-                a.to.observe(callback.to.as_ref());
+        let text = |known: &String, value: &str| known.as_str().cmp(value);
+        let owned = |value: &str| value.to_owned();
+        if v.is_leg_event() {
+            self.tracker.fold_view(v, delivery);
+            if let Some(parent) = v.parent_call_id {
+                let a = self.a_leg(parent);
+                a.from.observe_by(v.from, text, owned);
+                a.to.observe_by(v.to, text, owned);
             }
             return;
         }
-        let a = self.a_legs.entry(callback.call_id.clone()).or_default();
-        a.from.observe(callback.from.as_ref());
-        a.to.observe(callback.to.as_ref());
-        match &callback.event {
-            Event::TransferComplete(ending) => {
+        let a = self.a_leg(v.call_id);
+        a.from.observe_by(v.from, text, owned);
+        a.to.observe_by(v.to, text, owned);
+        let cause = |a: &mut ALeg| {
+            a.cause.observe_by(
+                v.cause,
+                |known, value| known.as_str().cmp(value),
+                |value: &str| Cause::from(value),
+            );
+        };
+        match v.kind {
+            Kind::TransferComplete => {
                 // Its times describe an unclear leg (spec §2.3): only the report is kept.
                 let report = TransferComplete {
-                    event_time: callback.event_time,
-                    cause: ending.cause.clone(),
-                    transfer_to: callback.transfer_to.clone(),
-                    transfer_caller_id: callback.transfer_caller_id.clone(),
-                    error_message: ending.error_message.clone(),
+                    event_time: v.event_time,
+                    cause: v.cause.map(Cause::from),
+                    transfer_to: v.transfer_to.map(str::to_owned),
+                    transfer_caller_id: v.transfer_caller_id.map(str::to_owned),
+                    error_message: v.error_message.map(str::to_owned),
                 };
                 if let Err(at) = a.completes.binary_search(&report) {
                     a.completes.insert(at, report);
                 }
             }
-            Event::Disconnect(ending) => {
-                a.start_time.observe(callback.start_time.as_ref());
-                a.answer_time.observe(callback.answer_time.as_ref());
-                a.end_time.observe(ending.end_time.as_ref());
-                a.cause.observe(ending.cause.as_ref());
+            Kind::Disconnect => {
+                a.start_time.observe(v.start_time.as_ref());
+                a.answer_time.observe(v.answer_time.as_ref());
+                a.end_time.observe(v.end_time.as_ref());
+                cause(a);
             }
-            Event::Initiate | Event::Answer | Event::Redirect | Event::Other { .. } => {
-                a.start_time.observe(callback.start_time.as_ref());
-                a.answer_time.observe(callback.answer_time.as_ref());
+            Kind::Initiate | Kind::Answer | Kind::Redirect | Kind::Other => {
+                a.start_time.observe(v.start_time.as_ref());
+                a.answer_time.observe(v.answer_time.as_ref());
             }
-            // Leg events were folded above.
-            Event::TransferAnswer | Event::TransferDisconnect(_) => {}
+            // Leg events: their facts went to the leg, their from/to to the A-leg above.
+            Kind::TransferAnswer | Kind::TransferDisconnect => {}
         }
+    }
+
+    /// The A-leg's facts, made empty if new; the id is copied only then.
+    fn a_leg(&mut self, id: &str) -> &mut ALeg {
+        crate::hash::get_or_insert_with(&mut self.a_legs, id, ALeg::default)
     }
 
     /// The latest `eventTime` folded: the default "as of" for staleness.
@@ -383,7 +508,7 @@ impl History {
     /// # Ok::<(), callfold::DecodeError>(())
     /// ```
     pub fn calls(&self, options: &HistoryOptions) -> Vec<Call<'_>> {
-        let mut by_parent: HashMap<Option<&CallId>, Vec<&Leg>> = HashMap::new();
+        let mut by_parent: HashMap<Option<&CallId>, Vec<&Leg>, FastState> = HashMap::default();
         for leg in self.tracker.legs() {
             by_parent.entry(leg.parent_call_id()).or_default().push(leg);
         }

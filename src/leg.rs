@@ -6,16 +6,14 @@
 //! additions, and adding a value twice changes nothing, so the fold is order-independent and idempotent
 //! by construction; `docs/design.md` says more.
 
-use std::collections::hash_map::DefaultHasher;
 use std::fmt;
-use std::hash::{Hash, Hasher};
 
 use chrono::{DateTime, Utc};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use thiserror::Error;
 
-use crate::callback::{CallId, Callback, Cause, Direction, Event};
+use crate::callback::{CallId, Callback, Cause, Direction, Kind, View};
 use crate::fact::Fact;
 use crate::invariant::{self, Violation};
 use crate::time::format_timestamp;
@@ -316,10 +314,11 @@ pub struct Leg {
     answer_callback: bool,
     /// A `transferDisconnect` was folded.
     disconnected: bool,
-    /// Fingerprints of the distinct callbacks folded, sorted.
-    seen: Vec<u64>,
-    /// Callbacks folded, redeliveries included.
-    deliveries: u32,
+    /// Every delivery folded, as (fingerprint of the callback, delivery id), sorted and distinct. A delivery
+    /// id is the line number when a log is replayed, so that folds of different lines merge exactly; a
+    /// callback folded without one gets `u64::MAX - k` for the k-th delivery of its fingerprint, so that
+    /// the same deliveries give the same set in any order. See [`Leg::merge`].
+    seen: Vec<(u64, u64)>,
 }
 
 impl Leg {
@@ -350,7 +349,6 @@ impl Leg {
             answer_callback: false,
             disconnected: false,
             seen: Vec::new(),
-            deliveries: 0,
         }
     }
 
@@ -384,45 +382,67 @@ impl Leg {
                 found: callback.call_id.clone(),
             });
         }
-        self.deliveries = self.deliveries.saturating_add(1);
-        let fingerprint = fingerprint(callback);
-        match self.seen.binary_search(&fingerprint) {
-            Ok(_) => return Ok(Applied::Duplicate),
-            Err(at) => self.seen.insert(at, fingerprint),
-        }
+        Ok(self.apply_view(&View::of(callback), None))
+    }
 
-        self.parent_call_id
-            .observe(callback.parent_call_id.as_ref());
-        self.direction.observe(callback.direction.as_ref());
-        self.transfer_to.observe(callback.transfer_to.as_ref());
+    /// Folds a decoded callback that is about this leg (checked by the caller), as delivery `delivery`
+    /// (see `seen`).
+    pub(crate) fn apply_view(&mut self, v: &View<'_>, delivery: Option<u64>) -> Applied {
+        let fingerprint = v.fingerprint();
+        let first = self.seen.partition_point(|&(f, _)| f < fingerprint);
+        let known = self.seen[first..]
+            .iter()
+            .take_while(|&&(f, _)| f == fingerprint)
+            .count();
+        let id = delivery.unwrap_or(u64::MAX - known as u64);
+        if let Err(at) = self.seen.binary_search(&(fingerprint, id)) {
+            self.seen.insert(at, (fingerprint, id));
+        }
+        if known > 0 {
+            return Applied::Duplicate;
+        }
+        let text = |known: &String, value: &str| known.as_str().cmp(value);
+        let owned = |value: &str| value.to_owned();
+        self.parent_call_id.observe_by(
+            v.parent_call_id,
+            |known, value| known.as_str().cmp(value),
+            |value| CallId(value.into()),
+        );
+        self.direction.observe_by(
+            v.direction,
+            |known, value| known.as_str().cmp(value),
+            |value: &str| Direction::from(value),
+        );
+        self.transfer_to.observe_by(v.transfer_to, text, owned);
         self.transfer_caller_id
-            .observe(callback.transfer_caller_id.as_ref());
-        self.enqueued_time.observe(callback.enqueued_time.as_ref());
-        self.start_time.observe(callback.start_time.as_ref());
-        self.answer_time.observe(callback.answer_time.as_ref());
-        match &callback.event {
-            Event::TransferDisconnect(ending) => {
+            .observe_by(v.transfer_caller_id, text, owned);
+        self.enqueued_time.observe(v.enqueued_time.as_ref());
+        self.start_time.observe(v.start_time.as_ref());
+        self.answer_time.observe(v.answer_time.as_ref());
+        match v.kind {
+            Kind::TransferDisconnect => {
                 self.disconnected = true;
-                self.tag_at_end.observe(callback.tag.as_ref());
-                self.end_time.observe(ending.end_time.as_ref());
-                self.cause.observe(ending.cause.as_ref());
-                self.error_message.observe(ending.error_message.as_ref());
-                self.error_id.observe(ending.error_id.as_ref());
+                self.tag_at_end.observe_by(v.tag, text, owned);
+                self.end_time.observe(v.end_time.as_ref());
+                self.cause
+                    .observe_by(v.cause, |known, value| known.as_str().cmp(value), |value: &str| Cause::from(value));
+                self.error_message.observe_by(v.error_message, text, owned);
+                self.error_id.observe_by(v.error_id, text, owned);
             }
-            Event::TransferAnswer | Event::Redirect => {
+            Kind::TransferAnswer | Kind::Redirect => {
                 self.answer_callback = true;
-                self.tags_before_end.observe(callback.tag.as_ref());
+                self.tags_before_end.observe_by(v.tag, text, owned);
             }
             // Other B-leg callbacks contribute their ids and times only: an unknown event type may mean
             // anything, and only transferDisconnect ends a transfer leg.
-            Event::Initiate
-            | Event::Answer
-            | Event::Disconnect(_)
-            | Event::Other { .. }
-            // Not a leg event; refused above.
-            | Event::TransferComplete(_) => self.tags_before_end.observe(callback.tag.as_ref()),
+            Kind::Initiate
+            | Kind::Answer
+            | Kind::Disconnect
+            | Kind::Other
+            // Not a leg event; the callers refuse it.
+            | Kind::TransferComplete => self.tags_before_end.observe_by(v.tag, text, owned),
         }
-        Ok(Applied::New)
+        Applied::New
     }
 
     /// The leg's `callId`.
@@ -738,8 +758,14 @@ impl Leg {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn events(&self) -> u32 {
-        // `seen` grows by one per new callback, and `deliveries` (a u32) counts at least as many.
-        u32::try_from(self.seen.len()).unwrap_or(u32::MAX)
+        let distinct = self
+            .seen
+            .iter()
+            .zip(self.seen.iter().skip(1))
+            .filter(|(a, b)| a.0 != b.0)
+            .count()
+            + usize::from(!self.seen.is_empty());
+        u32::try_from(distinct).unwrap_or(u32::MAX)
     }
 
     /// How many folded callbacks were redeliveries of one folded before. Two callbacks are the same when
@@ -753,7 +779,65 @@ impl Leg {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn duplicates(&self) -> u32 {
-        self.deliveries.saturating_sub(self.events())
+        u32::try_from(self.seen.len())
+            .unwrap_or(u32::MAX)
+            .saturating_sub(self.events())
+    }
+
+    /// Adds what `other` knows of the same leg: the union of their facts and of their deliveries. Merging
+    /// is associative, commutative and idempotent, so legs folded from parts of a log, in any grouping,
+    /// merge into the leg folded from the whole log. Deliveries are told apart by their line numbers when
+    /// folded from a log ([`History::feed_line`](crate::History::feed_line)); folded without one, the k-th
+    /// delivery of a callback on one side is taken to be the k-th on the other.
+    ///
+    /// ```
+    /// use callfold::Leg;
+    ///
+    /// let answer = r#"{"eventType":"transferAnswer","callId":"c-b","answerTime":"2019-06-20T15:54:25.432Z"}"#.parse()?;
+    /// let end = r#"{"eventType":"transferDisconnect","callId":"c-b","cause":"hangup"}"#.parse()?;
+    /// let (mut a, mut b, mut whole) = (Leg::new("c-b".parse()?), Leg::new("c-b".parse()?), Leg::new("c-b".parse()?));
+    /// a.apply(&answer)?;
+    /// b.apply(&end)?;
+    /// whole.apply(&answer)?;
+    /// whole.apply(&end)?;
+    /// a.merge(&b)?;
+    /// assert_eq!(a, whole);
+    /// a.merge(&whole)?;
+    /// assert_eq!(a, whole); // idempotent
+    /// assert!(a.merge(&Leg::new("c-x".parse()?)).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`FoldError::OtherLeg`] when `other` is another leg; `self` is unchanged then.
+    pub fn merge(&mut self, other: &Leg) -> Result<(), FoldError> {
+        if other.call_id != self.call_id {
+            return Err(FoldError::OtherLeg {
+                expected: self.call_id.clone(),
+                found: other.call_id.clone(),
+            });
+        }
+        self.parent_call_id.merge(&other.parent_call_id);
+        self.direction.merge(&other.direction);
+        self.transfer_to.merge(&other.transfer_to);
+        self.transfer_caller_id.merge(&other.transfer_caller_id);
+        self.tags_before_end.merge(&other.tags_before_end);
+        self.tag_at_end.merge(&other.tag_at_end);
+        self.enqueued_time.merge(&other.enqueued_time);
+        self.start_time.merge(&other.start_time);
+        self.answer_time.merge(&other.answer_time);
+        self.end_time.merge(&other.end_time);
+        self.cause.merge(&other.cause);
+        self.error_message.merge(&other.error_message);
+        self.error_id.merge(&other.error_id);
+        self.answer_callback |= other.answer_callback;
+        self.disconnected |= other.disconnected;
+        if !other.seen.is_empty() {
+            self.seen.extend_from_slice(&other.seen);
+            self.seen.sort_unstable();
+            self.seen.dedup();
+        }
+        Ok(())
     }
 
     /// The facts on which the leg's callbacks disagree, in a fixed field order.
@@ -831,42 +915,4 @@ impl Serialize for Leg {
 
 fn millis(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Option<i64> {
     Some(to?.signed_duration_since(from?).num_milliseconds())
-}
-
-/// What makes two callbacks the same delivery: every field callfold reads, `eventTime` aside.
-fn fingerprint(callback: &Callback) -> u64 {
-    // Destructured in full, so that a new field cannot be left out of the fingerprint by accident.
-    let Callback {
-        event,
-        event_time: _,
-        call_id,
-        parent_call_id,
-        account_id,
-        application_id,
-        from,
-        to,
-        direction,
-        call_url,
-        tag,
-        transfer_caller_id,
-        transfer_to,
-        enqueued_time,
-        start_time,
-        answer_time,
-    } = callback;
-    // SipHash with fixed keys: the same fingerprint for the same callback throughout a run.
-    let mut h = DefaultHasher::new();
-    (
-        event,
-        call_id,
-        parent_call_id,
-        account_id,
-        application_id,
-        from,
-        to,
-    )
-        .hash(&mut h);
-    (direction, call_url, tag, transfer_caller_id, transfer_to).hash(&mut h);
-    (enqueued_time, start_time, answer_time).hash(&mut h);
-    h.finish()
 }

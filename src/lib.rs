@@ -53,10 +53,13 @@ mod callback;
 mod fact;
 #[cfg(feature = "proptest")]
 mod generate;
+mod hash;
 mod history;
 mod invariant;
 mod leg;
 mod log;
+mod replay;
+mod scan;
 mod stats;
 #[cfg(feature = "proptest")]
 pub mod strategy;
@@ -73,6 +76,7 @@ pub use history::{Attempt, Call, CallOutcome, History, HistoryOptions, Placed, T
 pub use invariant::Violation;
 pub use leg::{Applied, Conflict, FoldError, Leg, Outcome, State};
 pub use log::{Counts, DEFAULT_MAX_LINE, LogError, LogReader};
+pub use replay::Stop;
 pub use stats::{GroupBy, Stats, StatsBuilder, Summary};
 pub use streaming::{Late, StreamingHistory};
 pub use time::{TimestampError, format_timestamp, parse_timestamp};

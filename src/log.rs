@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::io::{self, BufRead, Write};
+use std::ops::Range;
 
 use thiserror::Error;
 
@@ -278,22 +279,14 @@ impl<R: BufRead> LogReader<R> {
         }
         Ok(Read::Line)
     }
-
-    fn reject(&mut self, line: u64) -> Result<(), LogError> {
-        self.counts.rejected += 1;
-        match &mut self.rejects {
-            Some(sink) => sink
-                .write_all(&self.buf)
-                .map_err(|source| LogError::Rejects { line, source }),
-            None => Ok(()),
-        }
-    }
 }
 
-impl<R: BufRead> Iterator for LogReader<R> {
-    type Item = Result<(u64, Callback), LogError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl<R: BufRead> LogReader<R> {
+    /// Reads up to the next line that is not blank, counting what it passes. Gives its number and where
+    /// its body (without byte-order mark and line end) is in [`raw`](Self::raw), or the error of a line
+    /// too long or of a failed read. The caller decodes the body and calls [`accepted`](Self::accepted)
+    /// or [`rejected`](Self::rejected).
+    pub(crate) fn next_line(&mut self) -> Option<Result<(u64, Range<usize>), LogError>> {
         while !self.done {
             let read = match self.read_line() {
                 Ok(read) => read,
@@ -319,33 +312,76 @@ impl<R: BufRead> Iterator for LogReader<R> {
                 }
                 Read::Line => {
                     self.counts.lines += 1;
-                    let mut body = self.buf.as_slice();
-                    if line == 1 {
-                        body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+                    let mut body = 0..self.buf.len();
+                    if line == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
+                        body.start = 3;
                     }
-                    body = body.strip_suffix(b"\n").unwrap_or(body);
-                    body = body.strip_suffix(b"\r").unwrap_or(body);
-                    if body.iter().all(u8::is_ascii_whitespace) {
+                    if self.buf[body.clone()].ends_with(b"\n") {
+                        body.end -= 1;
+                    }
+                    if self.buf[body.clone()].ends_with(b"\r") {
+                        body.end -= 1;
+                    }
+                    if self.buf[body.clone()].iter().all(u8::is_ascii_whitespace) {
                         self.counts.blank += 1;
                         continue;
                     }
-                    return Some(match Callback::from_slice(body) {
-                        Ok(callback) => {
-                            self.counts.callbacks += 1;
-                            Ok((line, callback))
-                        }
-                        Err(source) => match self.reject(line) {
-                            Ok(()) => Err(LogError::Line { line, source }),
-                            Err(error) => {
-                                self.done = true;
-                                Err(error)
-                            }
-                        },
-                    });
+                    return Some(Ok((line, body)));
                 }
             }
         }
         None
+    }
+
+    /// The last line read, as it was, line end included.
+    pub(crate) fn raw(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Counts a line whose body was a callback.
+    pub(crate) fn accepted(&mut self) {
+        self.counts.callbacks += 1;
+    }
+
+    /// Counts a line whose body was not a callback, and copies `raw` (the line as it was) to the rejects
+    /// sink. The reader stops if that write fails.
+    pub(crate) fn rejected(&mut self, line: u64, raw: &[u8]) -> Result<(), LogError> {
+        self.counts.rejected += 1;
+        match &mut self.rejects {
+            Some(sink) => sink.write_all(raw).map_err(|source| {
+                self.done = true;
+                LogError::Rejects { line, source }
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the reader copies rejected lines somewhere.
+    pub(crate) fn keeps_rejects(&self) -> bool {
+        self.rejects.is_some()
+    }
+}
+
+impl<R: BufRead> Iterator for LogReader<R> {
+    type Item = Result<(u64, Callback), LogError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (line, body) = match self.next_line()? {
+            Ok(found) => found,
+            Err(error) => return Some(Err(error)),
+        };
+        Some(match Callback::from_slice(&self.buf[body]) {
+            Ok(callback) => {
+                self.accepted();
+                Ok((line, callback))
+            }
+            Err(source) => {
+                let raw = std::mem::take(&mut self.buf);
+                let result = self.rejected(line, &raw);
+                self.buf = raw;
+                result.and(Err(LogError::Line { line, source }))
+            }
+        })
     }
 }
 

@@ -1,11 +1,11 @@
 //! The live API for call-control apps: feed bodies as webhooks arrive, learn what changed.
 
-use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasher, RandomState};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::callback::{CallId, Callback, DecodeError};
+use crate::callback::{CallId, Callback, DecodeError, View};
 use crate::invariant::Violation;
 use crate::leg::{Applied, Conflict, Leg, State};
 
@@ -27,10 +27,14 @@ use crate::leg::{Applied, Conflict, Leg, State};
 /// assert_eq!(tracker.legs_of("c-a").len(), 1);
 /// # Ok::<(), callfold::DecodeError>(())
 /// ```
-#[derive(Debug, Clone, Default)]
-pub struct Tracker {
-    legs: HashMap<CallId, Leg>,
-    children: HashMap<CallId, Vec<CallId>>,
+///
+/// `S` builds the maps' hasher. Keep the default: [`Tracker::new`] is the only public constructor, and
+/// callfold's offline replay ([`History`](crate::History)) is what uses a faster, unkeyed one.
+#[derive(Debug, Clone)]
+pub struct Tracker<S = RandomState> {
+    /// Boxed: a leg is a few hundred bytes, and growing the map moves only pointers.
+    legs: HashMap<CallId, Box<Leg>, S>,
+    children: HashMap<CallId, Vec<CallId>, S>,
     retention: Option<TimeDelta>,
     max_legs: Option<usize>,
     /// Legs in the order they ended, with the time (the caller's clock) at which they did.
@@ -111,6 +115,12 @@ impl LegUpdate {
     }
 }
 
+impl Default for Tracker {
+    fn default() -> Tracker {
+        Tracker::new()
+    }
+}
+
 impl Tracker {
     /// A tracker that keeps every leg until it is dropped. Long-running apps set a retention.
     ///
@@ -118,7 +128,20 @@ impl Tracker {
     /// assert!(callfold::Tracker::new().is_empty());
     /// ```
     pub fn new() -> Tracker {
-        Tracker::default()
+        Tracker::with_hasher()
+    }
+}
+
+impl<S: BuildHasher + Default> Tracker<S> {
+    /// A tracker whose maps hash with `S`.
+    pub(crate) fn with_hasher() -> Tracker<S> {
+        Tracker {
+            legs: HashMap::default(),
+            children: HashMap::default(),
+            retention: None,
+            max_legs: None,
+            ended: VecDeque::new(),
+        }
     }
 
     /// Evicts ended legs `retention` after they ended (by the clock the app passes to
@@ -138,7 +161,7 @@ impl Tracker {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn with_retention(mut self, retention: TimeDelta) -> Tracker {
+    pub fn with_retention(mut self, retention: TimeDelta) -> Self {
         self.retention = Some(retention);
         self
     }
@@ -161,7 +184,7 @@ impl Tracker {
     /// # Ok::<(), callfold::DecodeError>(())
     /// ```
     #[must_use]
-    pub fn with_max_legs(mut self, max_legs: usize) -> Tracker {
+    pub fn with_max_legs(mut self, max_legs: usize) -> Self {
         self.max_legs = Some(max_legs);
         self
     }
@@ -227,7 +250,7 @@ impl Tracker {
             };
         }
         let id = &callback.call_id;
-        if !self.make_room_for(id) {
+        if !self.make_room_for(id.as_str()) {
             return Update::Refused {
                 call_id: id.clone(),
                 max_legs: self.max_legs.unwrap_or_default(),
@@ -237,7 +260,10 @@ impl Tracker {
             .legs
             .get(id)
             .map(|leg| (leg.conflicts(), leg.violations()));
-        let (leg, previous, duplicate) = self.fold_leg(callback, Some(now));
+        let (previous, duplicate) = self.fold_leg(&View::of(callback), Some(now), None);
+        let Some(leg) = self.legs.get(id) else {
+            unreachable!("the leg was just folded")
+        };
         let (conflicts_before, violations_before) = before.unwrap_or_default();
         Update::Leg(LegUpdate {
             call_id: id.clone(),
@@ -270,8 +296,14 @@ impl Tracker {
     /// # Ok::<(), callfold::DecodeError>(())
     /// ```
     pub fn fold(&mut self, callback: &Callback) -> bool {
-        if callback.is_leg_event() && self.make_room_for(&callback.call_id) {
-            self.fold_leg(callback, None);
+        self.fold_view(&View::of(callback), None)
+    }
+
+    /// [`fold`](Tracker::fold) for a callback decoded without being owned, as delivery `delivery` (see
+    /// [`Leg::merge`]).
+    pub(crate) fn fold_view(&mut self, view: &View<'_>, delivery: Option<u64>) -> bool {
+        if view.is_leg_event() && self.make_room_for(view.call_id) {
+            self.fold_leg(view, None, delivery);
             true
         } else {
             false
@@ -280,7 +312,7 @@ impl Tracker {
 
     /// True when a leg with this id is held or can be: under the maximum, or after evicting the leg that
     /// ended first.
-    fn make_room_for(&mut self, id: &CallId) -> bool {
+    fn make_room_for(&mut self, id: &str) -> bool {
         let Some(max) = self.max_legs else {
             return true;
         };
@@ -300,34 +332,68 @@ impl Tracker {
     /// retention.
     fn fold_leg(
         &mut self,
-        callback: &Callback,
+        v: &View<'_>,
         now: Option<DateTime<Utc>>,
-    ) -> (&Leg, Option<State>, bool) {
-        let id = &callback.call_id;
-        if let Some(parent) = &callback.parent_call_id {
-            let children = self.children.entry(parent.clone()).or_default();
-            if !children.contains(id) {
-                children.push(id.clone());
-            }
-        }
-        let (leg, previous) = match self.legs.entry(id.clone()) {
-            Entry::Occupied(entry) => {
-                let leg = entry.into_mut();
-                let previous = leg.state();
-                (leg, Some(previous))
-            }
-            Entry::Vacant(entry) => (entry.insert(Leg::new(id.clone())), None),
+        delivery: Option<u64>,
+    ) -> (Option<State>, bool) {
+        // One lookup for a known leg; the id is copied only for a new one.
+        let (previous, parents_before, leg) = if let Some(leg) = self.legs.get_mut(v.call_id) {
+            (Some(leg.state()), leg.parent_call_ids().len(), leg)
+        } else {
+            let id = CallId(v.call_id.into());
+            let leg = self
+                .legs
+                .entry(id.clone())
+                .or_insert_with(|| Box::new(Leg::new(id)));
+            (None, 0, leg)
         };
-        // The callback's id is the leg's and it is a leg event, so folding cannot fail.
-        let duplicate = matches!(leg.apply(callback), Ok(Applied::Duplicate));
-        if (self.retention.is_some() || self.max_legs.is_some())
-            && leg.state() == State::Ended
-            && previous != Some(State::Ended)
-        {
-            self.ended
-                .push_back((now.unwrap_or(DateTime::UNIX_EPOCH), id.clone()));
+        let duplicate = leg.apply_view(v, delivery) == Applied::Duplicate;
+        let ended = leg.state() == State::Ended && previous != Some(State::Ended);
+        // The parent index changes only when the leg learns a parent it did not know.
+        let new_parent = (leg.parent_call_ids().len() > parents_before)
+            .then_some(v.parent_call_id)
+            .flatten();
+        if ended && (self.retention.is_some() || self.max_legs.is_some()) {
+            self.ended.push_back((
+                now.unwrap_or(DateTime::UNIX_EPOCH),
+                CallId(v.call_id.into()),
+            ));
         }
-        (leg, previous, duplicate)
+        if let Some(parent) = new_parent {
+            let child = CallId(v.call_id.into());
+            match self.children.get_mut(parent) {
+                Some(children) => {
+                    if !children.contains(&child) {
+                        children.push(child);
+                    }
+                }
+                None => {
+                    self.children.insert(CallId(parent.into()), vec![child]);
+                }
+            }
+        }
+        (previous, duplicate)
+    }
+
+    /// Adds the legs of `other`: merged into the leg of the same id, or taken as they are. Retention and
+    /// the maximum are not applied (this is for replays, which use neither).
+    pub(crate) fn merge(&mut self, other: Tracker<S>) {
+        for (id, leg) in other.legs {
+            if let Some(mine) = self.legs.get_mut(&id) {
+                // Same id, so it cannot fail.
+                let _ = mine.merge(&leg);
+            } else {
+                self.legs.insert(id, leg);
+            }
+        }
+        for (parent, children) in other.children {
+            let mine = self.children.entry(parent).or_default();
+            for child in children {
+                if !mine.contains(&child) {
+                    mine.push(child);
+                }
+            }
+        }
     }
 
     /// Evicts the legs that ended at least the retention before `now`, and says how many. Feeding calls
@@ -369,7 +435,7 @@ impl Tracker {
     /// # Ok::<(), callfold::DecodeError>(())
     /// ```
     pub fn remove(&mut self, call_id: &str) -> Option<Leg> {
-        let leg = self.legs.remove(call_id)?;
+        let leg = *self.legs.remove(call_id)?;
         for parent in leg.parent_call_ids() {
             if let Some(children) = self.children.get_mut(parent) {
                 children.retain(|child| child.as_str() != call_id);
@@ -387,7 +453,7 @@ impl Tracker {
     /// assert!(callfold::Tracker::new().leg("c-b").is_none());
     /// ```
     pub fn leg(&self, call_id: &str) -> Option<&Leg> {
-        self.legs.get(call_id)
+        self.legs.get(call_id).map(|leg| &**leg)
     }
 
     /// The legs whose callbacks named this `parentCallId`, by `callId`.
@@ -410,7 +476,7 @@ impl Tracker {
             .get(parent_call_id)
             .into_iter()
             .flatten()
-            .filter_map(|id| self.legs.get(id))
+            .filter_map(|id| self.legs.get(id).map(|leg| &**leg))
             .collect();
         legs.sort_by(|a, b| a.call_id().cmp(b.call_id()));
         legs
@@ -422,7 +488,7 @@ impl Tracker {
     /// assert_eq!(callfold::Tracker::new().legs().count(), 0);
     /// ```
     pub fn legs(&self) -> impl Iterator<Item = &Leg> {
-        self.legs.values()
+        self.legs.values().map(|leg| &**leg)
     }
 
     /// Every leg, sorted by `callId`: the same list whatever order the callbacks came in.
@@ -436,7 +502,7 @@ impl Tracker {
     /// # Ok::<(), callfold::DecodeError>(())
     /// ```
     pub fn into_sorted_legs(self) -> Vec<Leg> {
-        let mut legs: Vec<Leg> = self.legs.into_values().collect();
+        let mut legs: Vec<Leg> = self.legs.into_values().map(|leg| *leg).collect();
         legs.sort_by(|a, b| a.call_id().cmp(b.call_id()));
         legs
     }

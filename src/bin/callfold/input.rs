@@ -7,7 +7,7 @@ use std::io::{self, BufRead, BufReader, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use callfold::{
-    Call, Callback, Counts, History, HistoryOptions, LogError, LogReader, StreamingHistory,
+    Call, Callback, Counts, History, HistoryOptions, LogError, LogReader, Stop, StreamingHistory,
     parse_timestamp,
 };
 use chrono::{DateTime, TimeDelta, Utc};
@@ -74,6 +74,19 @@ pub struct LogArgs {
     /// Write every rejected line, byte for byte, to this file (made anew), to fix and replay
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
+    /// Threads that decode and fold the log [default: one per core]. The result is the same for any
+    /// number; --rejects and --lateness read on one thread
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+}
+
+impl LogArgs {
+    fn threads(&self) -> usize {
+        self.threads.map_or_else(
+            || std::thread::available_parallelism().map_or(1, usize::from),
+            usize::from,
+        )
+    }
 }
 
 /// The options of the history projection, shared by `history`, `stats` and `check`.
@@ -231,6 +244,72 @@ impl Input {
     }
 }
 
+/// An opened log: its reader (with the rejects file if asked) and progress bar.
+struct OpenLog {
+    name: String,
+    log: LogReader<Box<dyn BufRead>>,
+    progress: Option<ProgressBar>,
+    rejects_name: String,
+}
+
+impl OpenLog {
+    fn new(args: &LogArgs) -> Result<OpenLog, Failure> {
+        let Input {
+            name,
+            reader,
+            progress,
+        } = Input::open(args)?;
+        let mut log = LogReader::new(reader).with_max_line(args.max_line);
+        let rejects_name = args
+            .rejects
+            .as_deref()
+            .map_or(String::new(), |p| p.display().to_string());
+        if let Some(path) = &args.rejects {
+            let file = File::create(path).map_err(|source| Failure::Rejects {
+                name: rejects_name.clone(),
+                source,
+            })?;
+            log = log.with_rejects(file);
+        }
+        Ok(OpenLog {
+            name,
+            log,
+            progress,
+            rejects_name,
+        })
+    }
+
+    /// The failure for an error that ends the reading.
+    fn failure(&self, error: LogError) -> Failure {
+        match error {
+            LogError::Rejects { source, .. } => Failure::Rejects {
+                name: self.rejects_name.clone(),
+                source,
+            },
+            other => read_failure(&self.name, other),
+        }
+    }
+
+    /// Reports a bad line, above the progress bar if there is one.
+    fn report(
+        progress: Option<&ProgressBar>,
+        bad_line: &mut impl FnMut(&LogError) -> Result<(), Failure>,
+        error: &LogError,
+    ) -> Result<(), Failure> {
+        match progress {
+            Some(bar) => bar.suspend(|| bad_line(error)),
+            None => bad_line(error),
+        }
+    }
+
+    fn finish(self) -> Counts {
+        if let Some(bar) = self.progress {
+            bar.finish_and_clear();
+        }
+        self.log.counts()
+    }
+}
+
 /// Reads the log, giving each callback (with its line number) to `callback` and each line that is not
 /// one to `bad_line`.
 pub fn read_log(
@@ -238,64 +317,34 @@ pub fn read_log(
     mut callback: impl FnMut(u64, &Callback) -> Result<(), Failure>,
     mut bad_line: impl FnMut(&LogError) -> Result<(), Failure>,
 ) -> Result<Counts, Failure> {
-    let Input {
-        name,
-        mut reader,
-        progress,
-    } = Input::open(args)?;
-    let mut log = LogReader::new(&mut reader).with_max_line(args.max_line);
-    let rejects_name = || {
-        args.rejects
-            .as_deref()
-            .map_or(String::new(), |p| p.display().to_string())
-    };
-    if let Some(path) = &args.rejects {
-        let file = File::create(path).map_err(|source| Failure::Rejects {
-            name: rejects_name(),
-            source,
-        })?;
-        log = log.with_rejects(file);
-    }
-    for item in log.by_ref() {
+    let mut open = OpenLog::new(args)?;
+    while let Some(item) = open.log.next() {
         match item {
             Ok((line, cb)) => callback(line, &cb)?,
-            Err(LogError::Rejects { source, .. }) => {
-                return Err(Failure::Rejects {
-                    name: rejects_name(),
-                    source,
-                });
-            }
             Err(error @ (LogError::Line { .. } | LogError::TooLong { .. })) => {
-                if let Some(bar) = &progress {
-                    bar.suspend(|| bad_line(&error))?;
-                } else {
-                    bad_line(&error)?;
-                }
+                OpenLog::report(open.progress.as_ref(), &mut bad_line, &error)?;
             }
-            Err(error) => return Err(read_failure(&name, error)),
+            Err(error) => return Err(open.failure(error)),
         }
     }
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
-    }
-    Ok(log.counts())
+    Ok(open.finish())
 }
 
-/// Folds the whole log into a history.
+/// Folds the whole log into a history, on `--threads` threads.
 pub fn read_history(
     args: &LogArgs,
-    bad_line: impl FnMut(&LogError) -> Result<(), Failure>,
+    mut bad_line: impl FnMut(&LogError) -> Result<(), Failure>,
 ) -> Result<(History, Counts), Failure> {
-    let mut history = History::new();
-    let counts = read_log(
-        args,
-        |_, callback| {
-            history.apply(callback);
-            Ok(())
-        },
-        bad_line,
-    )?;
-    Ok((history, counts))
+    let mut open = OpenLog::new(args)?;
+    let progress = open.progress.clone();
+    let replayed = History::replay(&mut open.log, args.threads(), |error| {
+        OpenLog::report(progress.as_ref(), &mut bad_line, error)
+    });
+    match replayed {
+        Ok(history) => Ok((history, open.finish())),
+        Err(Stop::Report(failure)) => Err(failure),
+        Err(Stop::Log(error)) => Err(open.failure(error)),
+    }
 }
 
 /// Gives every call of the log to `on_call`: after the whole log (exact), or, with `--lateness`, as each

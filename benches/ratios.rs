@@ -1,0 +1,284 @@
+//! The ratio table of issue 5, measured in one run on one file: the JSON-syntax floor (`serde_json` into
+//! `IgnoredAny`), callfold's decode + validate, `callfold history` end to end on one thread and on all
+//! cores, fold memory per leg, and the official Python SDK on the same lines.
+//!
+//! ```text
+//! cargo bench --bench ratios                      # a generated log of about 1M events
+//! cargo bench --bench ratios -- --log my.jsonl    # any log
+//! cargo bench --bench ratios -- --quick           # 100k events, 3 runs: a smoke test
+//! ```
+//!
+//! Every time is the median of several runs, interleaved so that a noisy neighbour hurts all rows alike;
+//! each ratio divides by the floor measured in the same run. `benches/ratios.sh` builds what this needs
+//! (the release binary, the SDK's virtualenv) and runs it.
+
+// Rates are printed with 3 digits, and counting newlines of a pipe is not the hot path.
+#![allow(clippy::cast_precision_loss, clippy::naive_bytecount)]
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::de::IgnoredAny;
+
+const BIN: &str = env!("CARGO_BIN_EXE_callfold");
+
+struct Options {
+    log: Option<PathBuf>,
+    calls: u32,
+    runs: usize,
+    memory_calls: u32,
+    sdk_lines: usize,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        log: None,
+        calls: 166_000,
+        runs: 5,
+        memory_calls: 400_000,
+        sdk_lines: 50_000,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--log" => options.log = args.next().map(PathBuf::from),
+            "--quick" => {
+                options.calls = 16_600;
+                options.runs = 3;
+                options.memory_calls = 40_000;
+                options.sdk_lines = 5_000;
+            }
+            "--runs" => options.runs = args.next().and_then(|n| n.parse().ok()).unwrap_or(5),
+            // `cargo bench` passes `--bench` to every bench target.
+            "--bench" => {}
+            other => {
+                eprintln!("ratios: unknown argument {other:?}");
+                std::process::exit(2);
+            }
+        }
+    }
+    options
+}
+
+fn main() {
+    let options = options();
+    let log = match &options.log {
+        Some(log) => log.clone(),
+        None => generated_log(options.calls),
+    };
+    let lines = count_lines(&log);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+
+    let mut floor = Vec::new();
+    let mut decode = Vec::new();
+    let mut history_1 = Vec::new();
+    let mut history_all = Vec::new();
+    for _ in 0..options.runs {
+        floor.push(time(|| {
+            parse_lines(&log, |line| {
+                serde_json::from_slice::<IgnoredAny>(line).is_ok()
+            })
+        }));
+        decode.push(time(|| {
+            parse_lines(&log, |line| callfold::Callback::from_slice(line).is_ok())
+        }));
+        history_1.push(time(|| run_history(&log, None)));
+        history_all.push(time(|| run_history(&log, None)));
+    }
+    let floor = median(floor);
+    let rows = [
+        ("serde_json into IgnoredAny: the floor", floor),
+        ("callfold decode + validate, 1 thread", median(decode)),
+        ("callfold history end to end, 1 thread", median(history_1)),
+        (
+            if threads == 1 {
+                "callfold history, all cores (1)"
+            } else {
+                "callfold history, all cores"
+            },
+            median(history_all),
+        ),
+    ];
+
+    println!(
+        "log: {} ({lines} lines), {} run(s) each, {threads} core(s)",
+        log.display(),
+        options.runs
+    );
+    println!();
+    println!("| approach | events/s | time ÷ floor |");
+    println!("|---|---:|---:|");
+    for (name, took) in rows {
+        println!(
+            "| {name} | {} | {:.2} |",
+            per_second(lines, took),
+            took.as_secs_f64() / floor.as_secs_f64()
+        );
+    }
+    match sdk_per_event(&log, options.sdk_lines) {
+        Some(per_event) => println!(
+            "| Python bandwidth-sdk `TransferDisconnectCallback.from_json` (first {} lines) | {} | {:.1} |",
+            options.sdk_lines.min(lines),
+            per_second(1, per_event),
+            per_event.as_secs_f64() * lines as f64 / floor.as_secs_f64()
+        ),
+        None => println!("| Python bandwidth-sdk | not installed: run benches/ratios.sh | |"),
+    }
+    println!();
+    match fold_memory(options.memory_calls) {
+        Some((legs, grown)) => println!(
+            "fold memory: {legs} legs, peak RSS growth {} MB, {} bytes per leg (`callfold legs`, generated input piped in)",
+            grown / 1_000_000,
+            grown / legs.max(1)
+        ),
+        None => println!("fold memory: /usr/bin/time is needed to read peak RSS"),
+    }
+}
+
+/// A generated log of about `calls` × 6 events, kept under `target/` between runs.
+fn generated_log(calls: u32) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    std::fs::create_dir_all(&dir).expect("create target/bench");
+    let path = dir.join(format!("generated-{calls}.jsonl"));
+    if !path.exists() {
+        let out = File::create(&path).expect("create the log");
+        let status = Command::new(BIN)
+            .args(["generate", "--calls", &calls.to_string(), "--seed", "5"])
+            .stdout(out)
+            .status()
+            .expect("run callfold generate");
+        assert!(status.success(), "callfold generate failed");
+    }
+    path
+}
+
+fn count_lines(path: &Path) -> usize {
+    let mut n = 0;
+    parse_lines(path, |_| {
+        n += 1;
+        true
+    });
+    n
+}
+
+/// Reads the log line by line as `LogReader` does, and hands each line to `parse`.
+fn parse_lines(path: &Path, mut parse: impl FnMut(&[u8]) -> bool) -> usize {
+    let mut reader = BufReader::with_capacity(1 << 16, File::open(path).expect("open the log"));
+    let mut line = Vec::with_capacity(4096);
+    let mut ok = 0;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).expect("read the log") == 0 {
+            return ok;
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        ok += usize::from(parse(std::hint::black_box(&line)));
+    }
+}
+
+fn run_history(log: &Path, threads: Option<usize>) {
+    let mut command = Command::new(BIN);
+    command.args(["history", "--quiet", "--format", "json"]);
+    if let Some(threads) = threads {
+        command.args(["--threads", &threads.to_string()]);
+    }
+    let status = command
+        .arg(log)
+        .stdout(Stdio::null())
+        .status()
+        .expect("run callfold history");
+    // Exit 1 reports faults in the data; only usage and I/O errors (2) are failures here.
+    assert!(
+        status.code().is_some_and(|c| c < 2),
+        "callfold history failed: {status}"
+    );
+}
+
+fn time<T>(f: impl FnOnce() -> T) -> Duration {
+    let start = Instant::now();
+    std::hint::black_box(f());
+    start.elapsed()
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn per_second(events: usize, took: Duration) -> String {
+    let rate = events as f64 / took.as_secs_f64();
+    if rate >= 1e6 {
+        format!("{:.2} M", rate / 1e6)
+    } else {
+        format!("{:.0} k", rate / 1e3)
+    }
+}
+
+/// The SDK's time per event over the log's first lines, or `None` without the SDK's virtualenv.
+fn sdk_per_event(log: &Path, lines: usize) -> Option<Duration> {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/sdk-venv/bin/python");
+    if !python.exists() {
+        return None;
+    }
+    let script = r"
+import sys, time
+from bandwidth.models import TransferDisconnectCallback
+path, n = sys.argv[1], int(sys.argv[2])
+with open(path, encoding='utf-8') as f:
+    lines = [line for _, line in zip(range(n), f)]
+start = time.perf_counter()
+for line in lines:
+    TransferDisconnectCallback.from_json(line)
+print((time.perf_counter() - start) / len(lines))
+";
+    let out = Command::new(python)
+        .args(["-c", script])
+        .arg(log)
+        .arg(lines.to_string())
+        .output()
+        .ok()?;
+    let seconds: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().ok()?;
+    Some(Duration::from_secs_f64(seconds))
+}
+
+/// Peak RSS growth of `callfold legs` over a generated log piped in, against the same run on one call,
+/// and the number of legs it folded.
+fn fold_memory(calls: u32) -> Option<(u64, u64)> {
+    let measure = |calls: u32| -> Option<(u64, u64)> {
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "{BIN} generate --calls {calls} --seed 9 | /usr/bin/time -f '%M' -o /dev/stderr {BIN} legs --quiet -"
+            ))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .ok()?;
+        let mut legs = 0u64;
+        let mut stdout = child.stdout.take()?;
+        let mut buf = vec![0; 1 << 16];
+        loop {
+            let n = stdout.read(&mut buf).ok()?;
+            if n == 0 {
+                break;
+            }
+            legs += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        }
+        let out = child.wait_with_output().ok()?;
+        let kib: u64 = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .last()?
+            .trim()
+            .parse()
+            .ok()?;
+        Some((legs, kib * 1024))
+    };
+    let (_, base) = measure(1)?;
+    let (legs, peak) = measure(calls)?;
+    Some((legs, peak.saturating_sub(base)))
+}
