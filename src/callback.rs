@@ -452,6 +452,24 @@ impl Callback {
         Ok(Fields::parse(body)?.view()?.to_callback())
     }
 
+    /// Decodes one callback body with `serde_json` alone, never with the fast scanner that
+    /// [`from_slice`](Callback::from_slice) tries first. It is slower and gives the same result, the same
+    /// errors included: it is the reference the fast path is tested against, and callers can check it too.
+    ///
+    /// ```
+    /// use callfold::Callback;
+    ///
+    /// for body in [&br#"{"eventType":"transferAnswer","callId":"c-b","tag":"\u0041"}"#[..], b"{\"callId\":7}"] {
+    ///     assert_eq!(Callback::from_slice_with_serde(body), Callback::from_slice(body));
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`from_slice`](Callback::from_slice).
+    pub fn from_slice_with_serde(body: &[u8]) -> Result<Callback, DecodeError> {
+        Ok(Fields::parse_serde(body)?.view()?.to_callback())
+    }
+
     /// The ending facts (`endTime`, `cause`, ...), for the kinds that carry them.
     ///
     /// ```

@@ -1,0 +1,131 @@
+//! The fast path must not change results: `Callback::from_slice` (the flat scanner, falling back to
+//! `serde_json`) and `Callback::from_slice_with_serde` (`serde_json` alone) agree on every line, errors
+//! included, and so do a replay on one thread and on several.
+//!
+//! The million-line check is `#[ignore]`d in debug builds' everyday runs; `.ci/run` runs it in release:
+//! `cargo test --release --test fast_path -- --include-ignored`.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use callfold::{Callback, GenerateOptions, History, HistoryOptions, LogReader, generate};
+
+fn agree(line: &[u8]) {
+    assert_eq!(
+        Callback::from_slice(line),
+        Callback::from_slice_with_serde(line),
+        "the paths disagree on {}",
+        String::from_utf8_lossy(line)
+    );
+}
+
+fn fixtures(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(fixtures(&path));
+        } else if path.extension().is_some_and(|e| e == "json") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn both_paths_agree_on_every_documentation_example() {
+    let files = fixtures(Path::new("tests/fixtures/bandwidth-docs"));
+    assert!(files.len() > 80, "fixtures missing: {}", files.len());
+    for path in files {
+        let text = fs::read(&path).unwrap();
+        // As written (pretty-printed: several lines), and as one log line.
+        agree(&text);
+        let value: serde_json::Value = serde_json::from_slice(&text).unwrap();
+        agree(serde_json::to_string(&value).unwrap().as_bytes());
+    }
+}
+
+/// Checks every generated line as it is written, so that a million lines need no memory.
+#[derive(Default)]
+struct CheckLines {
+    partial: Vec<u8>,
+    lines: u64,
+}
+
+impl Write for CheckLines {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.partial.extend_from_slice(buf);
+        let mut start = 0;
+        while let Some(end) = self.partial[start..].iter().position(|&b| b == b'\n') {
+            agree(&self.partial[start..start + end]);
+            self.lines += 1;
+            start += end + 1;
+        }
+        self.partial.drain(..start);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn generated(calls: u64, faults: f64) -> u64 {
+    let mut check = CheckLines::default();
+    let options = GenerateOptions {
+        calls,
+        seed: 11,
+        faults,
+        ..GenerateOptions::default()
+    };
+    generate(&options, &mut check).unwrap();
+    assert!(check.partial.is_empty());
+    check.lines
+}
+
+#[test]
+fn both_paths_agree_on_a_generated_log_with_faults() {
+    // Perturbed deliveries (null and "" fields, offsets, redeliveries) and 10% faulty calls, malformed
+    // lines among them.
+    assert!(generated(3_000, 0.1) > 15_000);
+}
+
+#[test]
+#[ignore = "a million lines: run in release, as .ci/run does"]
+fn both_paths_agree_on_a_generated_log_of_a_million_callbacks() {
+    assert!(generated(166_000, 0.0) >= 1_000_000);
+}
+
+#[test]
+fn a_replay_gives_the_same_history_on_any_number_of_threads() {
+    let mut log = Vec::new();
+    let options = GenerateOptions {
+        calls: 4_000,
+        seed: 12,
+        faults: 0.1,
+        ..GenerateOptions::default()
+    };
+    generate(&options, &mut log).unwrap();
+    let replay = |threads| {
+        let mut reader = LogReader::new(log.as_slice());
+        let mut bad = Vec::new();
+        let history = History::replay(&mut reader, threads, |error| {
+            bad.push(error.to_string());
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        let calls: Vec<String> = history
+            .calls(&HistoryOptions::default())
+            .iter()
+            .map(|call| serde_json::to_string(call).unwrap())
+            .collect();
+        (calls, bad, reader.counts())
+    };
+    let one = replay(1);
+    assert!(!one.1.is_empty(), "the faults include malformed lines");
+    // The blocks are 1 MiB: this log spans several, so each thread folds a part.
+    assert!(log.len() > 2 << 20);
+    for threads in [2, 3, 8] {
+        assert_eq!(replay(threads), one, "{threads} threads");
+    }
+}
