@@ -73,6 +73,7 @@ fn main() {
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
 
     let mut floor = Vec::new();
+    let mut validate = Vec::new();
     let mut decode = Vec::new();
     let mut history_1 = Vec::new();
     let mut history_all = Vec::new();
@@ -82,16 +83,26 @@ fn main() {
                 serde_json::from_slice::<IgnoredAny>(line).is_ok()
             })
         }));
+        validate.push(time(|| {
+            parse_lines(&log, |line| callfold::Callback::validate(line).is_ok())
+        }));
         decode.push(time(|| {
             parse_lines(&log, |line| callfold::Callback::from_slice(line).is_ok())
         }));
-        history_1.push(time(|| run_history(&log, None)));
+        history_1.push(time(|| run_history(&log, Some(1))));
         history_all.push(time(|| run_history(&log, None)));
     }
     let floor = median(floor);
     let rows = [
         ("serde_json into IgnoredAny: the floor", floor),
-        ("callfold decode + validate, 1 thread", median(decode)),
+        (
+            "callfold decode + validate, borrowed (`Callback::validate`)",
+            median(validate),
+        ),
+        (
+            "callfold decode + validate into an owned `Callback`",
+            median(decode),
+        ),
         ("callfold history end to end, 1 thread", median(history_1)),
         (
             if threads == 1 {

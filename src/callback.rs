@@ -452,6 +452,24 @@ impl Callback {
         Ok(Fields::parse(body)?.view()?.to_callback())
     }
 
+    /// Decodes and checks one callback body as [`from_slice`](Callback::from_slice) does, without building
+    /// the [`Callback`]: the text stays borrowed from `body`, so a plain body costs no allocation. It is
+    /// what replaying a log does before folding ([`History::feed`](crate::History::feed)).
+    ///
+    /// ```
+    /// use callfold::Callback;
+    ///
+    /// assert!(Callback::validate(br#"{"eventType":"transferAnswer","callId":"c-b"}"#).is_ok());
+    /// let err = Callback::validate(br#"{"eventType":"transferAnswer","callId":"c-b","startTime":"noon"}"#);
+    /// assert_eq!(err.unwrap_err().field(), Some("startTime"));
+    /// ```
+    ///
+    /// # Errors
+    /// As [`from_slice`](Callback::from_slice).
+    pub fn validate(body: &[u8]) -> Result<(), DecodeError> {
+        Fields::parse(body)?.view().map(|_| ())
+    }
+
     /// Decodes one callback body with `serde_json` alone, never with the fast scanner that
     /// [`from_slice`](Callback::from_slice) tries first. It is slower and gives the same result, the same
     /// errors included: it is the reference the fast path is tested against, and callers can check it too.

@@ -136,6 +136,10 @@ pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, TimestampError> {
     let local = date
         .and_hms_nano_opt(hour, minute, second, nanos)
         .ok_or_else(|| at(hour_at, Reason::NotRepresentable))?;
+    if offset_minutes == 0 {
+        // UTC already, as Bandwidth sends: the year is 0001 to 9999 as read.
+        return Ok(local.and_utc());
+    }
     local
         .checked_sub_signed(TimeDelta::minutes(i64::from(offset_minutes)))
         .filter(|utc| (1..=9999).contains(&utc.year()))

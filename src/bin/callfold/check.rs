@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use callfold::format_timestamp;
 
-use crate::input::{Failure, HistoryArgs, LogArgs, chain, human_ms, read_history, stdout};
+use crate::input::{
+    Failure, HistoryArgs, LogArgs, chain, exit_without_freeing, human_ms, read_history, stdout,
+};
 
 /// Arguments of `callfold check`.
 #[derive(clap::Args)]
@@ -71,7 +73,8 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         with_conflicts,
         stale
     );
-    Ok(crate::exit(
-        counts.rejected > 0 || with_violations + with_conflicts + stale > 0,
-    ))
+    let findings = counts.rejected > 0 || with_violations + with_conflicts + stale > 0;
+    drop(legs);
+    exit_without_freeing(history);
+    Ok(crate::exit(findings))
 }

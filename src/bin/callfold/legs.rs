@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::input::{Failure, LogArgs, read_history, stdout, to_stderr};
+use crate::input::{Failure, LogArgs, exit_without_freeing, read_history, stdout, to_stderr};
 
 /// Arguments of `callfold legs`.
 #[derive(clap::Args)]
@@ -24,11 +24,12 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     legs.sort_by(|a, b| a.call_id().cmp(b.call_id()));
     let mut findings = counts.rejected > 0;
     let mut out = stdout();
-    for leg in legs {
+    for leg in legs.drain(..) {
         findings |= !leg.conflicts().is_empty() || !leg.violations().is_empty();
         serde_json::to_writer(&mut out, leg).map_err(std::io::Error::from)?;
         out.write_all(b"\n")?;
     }
     out.flush()?;
+    exit_without_freeing(history);
     Ok(crate::exit(findings))
 }
