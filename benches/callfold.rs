@@ -9,6 +9,9 @@
 //! `benches/ratios.rs` prints the ratio table on a log of a million lines, end to end through
 //! the binary.
 
+// `criterion_group!` makes an undocumented function.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 
 use callfold::{Callback, GenerateOptions, History, HistoryOptions, LogReader, generate};
