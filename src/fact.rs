@@ -1,7 +1,50 @@
 //! A fact about a call: the set of distinct values callbacks gave it. Folding adds to the set, so the
 //! order of callbacks and their redeliveries do not matter; two or more values are a conflict.
 
+use crate::callback::{CallId, Cause, Direction};
 use crate::leg::Conflict;
+
+/// A value kept as text, and ordered as its text: what a text-valued fact holds.
+pub(crate) trait Text {
+    fn text(&self) -> &str;
+    fn from_text(text: &str) -> Self;
+}
+
+impl Text for String {
+    fn text(&self) -> &str {
+        self
+    }
+    fn from_text(text: &str) -> Self {
+        text.to_owned()
+    }
+}
+
+impl Text for CallId {
+    fn text(&self) -> &str {
+        self.as_str()
+    }
+    fn from_text(text: &str) -> Self {
+        CallId(text.into())
+    }
+}
+
+impl Text for Cause {
+    fn text(&self) -> &str {
+        self.as_str()
+    }
+    fn from_text(text: &str) -> Self {
+        Cause::from(text)
+    }
+}
+
+impl Text for Direction {
+    fn text(&self) -> &str {
+        self.as_str()
+    }
+    fn from_text(text: &str) -> Self {
+        Direction::from(text)
+    }
+}
 
 /// The distinct values one fact has taken, smallest first. Usually none or one; two or more is a conflict.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -14,21 +57,7 @@ pub(crate) enum Fact<T> {
 
 impl<T: Ord + Clone> Fact<T> {
     pub(crate) fn observe(&mut self, value: Option<&T>) {
-        let Some(value) = value else { return };
-        match self {
-            Fact::Unknown => *self = Fact::One(value.clone()),
-            Fact::One(known) if known == value => {}
-            Fact::One(known) => {
-                let mut values = vec![known.clone(), value.clone()];
-                values.sort();
-                *self = Fact::Many(values);
-            }
-            Fact::Many(values) => {
-                if let Err(at) = values.binary_search(value) {
-                    values.insert(at, value.clone());
-                }
-            }
-        }
+        self.observe_by(value, Ord::cmp, Clone::clone);
     }
 
     /// Adds a value given in a borrowed form, comparing it with `cmp` and making the owned value with
@@ -53,6 +82,14 @@ impl<T: Ord + Clone> Fact<T> {
                 }
             }
         }
+    }
+
+    /// Adds a value given as text: [`observe_by`](Fact::observe_by) for the text-valued facts.
+    pub(crate) fn observe_text(&mut self, value: Option<&str>)
+    where
+        T: Text,
+    {
+        self.observe_by(value, |known, value| known.text().cmp(value), T::from_text);
     }
 
     /// Adds every value `other` holds: the union of the two sets.

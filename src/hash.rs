@@ -6,10 +6,7 @@
 //! too: a collision there could only make one callback of a leg look like a redelivery of another of the
 //! same leg, which whoever sends that leg's callbacks could do anyway by sending fewer.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
-
-use crate::callback::CallId;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// An FxHash-style word-at-a-time hasher with a final avalanche (`fmix64` from `MurmurHash3`), so that
 /// every bit of the result depends on every input bit, as `hashbrown`'s 7-bit tags need.
@@ -76,22 +73,6 @@ impl Hasher for FastHasher {
         h ^= h >> 33;
         h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
         h ^ (h >> 33)
-    }
-}
-
-/// The value for `id`, made with `make` if absent. The id is copied only then: looking up a known id
-/// allocates nothing, where `entry` would want an owned key every time.
-pub(crate) fn get_or_insert_with<'m, V, S: BuildHasher>(
-    map: &'m mut HashMap<CallId, V, S>,
-    id: &str,
-    make: impl FnOnce() -> V,
-) -> &'m mut V {
-    if !map.contains_key(id) {
-        map.insert(CallId(id.into()), make());
-    }
-    match map.get_mut(id) {
-        Some(value) => value,
-        None => unreachable!("the value was just found or made"),
     }
 }
 

@@ -158,6 +158,12 @@ pub struct History {
     latest_event_time: Option<DateTime<Utc>>,
 }
 
+impl Default for History {
+    fn default() -> History {
+        History::new()
+    }
+}
+
 /// One original call: its transfer legs grouped into attempts, and what the A-leg's callbacks said.
 ///
 /// ```
@@ -403,27 +409,28 @@ impl History {
         if let Some(t) = v.event_time {
             self.latest_event_time = Some(self.latest_event_time.map_or(t, |latest| latest.max(t)));
         }
-        let text = |known: &String, value: &str| known.as_str().cmp(value);
-        let owned = |value: &str| value.to_owned();
-        if v.is_leg_event() {
+        let leg_event = v.is_leg_event();
+        // A leg's callback tells its A-leg's from and to; the A-leg's own callbacks tell more.
+        let a_leg_id = if leg_event {
             self.tracker.fold_view(v, delivery);
-            if let Some(parent) = v.parent_call_id {
-                let a = self.a_leg(parent);
-                a.from.observe_by(v.from, text, owned);
-                a.to.observe_by(v.to, text, owned);
+            match v.parent_call_id {
+                Some(parent) => parent,
+                None => return,
             }
+        } else {
+            v.call_id
+        };
+        // One lookup for a known A-leg; the id is copied only for a new one.
+        let a = if let Some(a) = self.a_legs.get_mut(a_leg_id) {
+            a
+        } else {
+            self.a_legs.entry(CallId(a_leg_id.into())).or_default()
+        };
+        a.from.observe_text(v.from);
+        a.to.observe_text(v.to);
+        if leg_event {
             return;
         }
-        let a = self.a_leg(v.call_id);
-        a.from.observe_by(v.from, text, owned);
-        a.to.observe_by(v.to, text, owned);
-        let cause = |a: &mut ALeg| {
-            a.cause.observe_by(
-                v.cause,
-                |known, value| known.as_str().cmp(value),
-                |value: &str| Cause::from(value),
-            );
-        };
         match v.kind {
             Kind::TransferComplete => {
                 // Its times describe an unclear leg (spec §2.3): only the report is kept.
@@ -442,7 +449,7 @@ impl History {
                 a.start_time.observe(v.start_time.as_ref());
                 a.answer_time.observe(v.answer_time.as_ref());
                 a.end_time.observe(v.end_time.as_ref());
-                cause(a);
+                a.cause.observe_text(v.cause);
             }
             Kind::Initiate | Kind::Answer | Kind::Redirect | Kind::Other => {
                 a.start_time.observe(v.start_time.as_ref());
@@ -451,11 +458,6 @@ impl History {
             // Leg events: their facts went to the leg, their from/to to the A-leg above.
             Kind::TransferAnswer | Kind::TransferDisconnect => {}
         }
-    }
-
-    /// The A-leg's facts, made empty if new; the id is copied only then.
-    fn a_leg(&mut self, id: &str) -> &mut ALeg {
-        crate::hash::get_or_insert_with(&mut self.a_legs, id, ALeg::default)
     }
 
     /// The latest `eventTime` folded: the default "as of" for staleness.

@@ -401,37 +401,25 @@ impl Leg {
         if known > 0 {
             return Applied::Duplicate;
         }
-        let text = |known: &String, value: &str| known.as_str().cmp(value);
-        let owned = |value: &str| value.to_owned();
-        self.parent_call_id.observe_by(
-            v.parent_call_id,
-            |known, value| known.as_str().cmp(value),
-            |value| CallId(value.into()),
-        );
-        self.direction.observe_by(
-            v.direction,
-            |known, value| known.as_str().cmp(value),
-            |value: &str| Direction::from(value),
-        );
-        self.transfer_to.observe_by(v.transfer_to, text, owned);
-        self.transfer_caller_id
-            .observe_by(v.transfer_caller_id, text, owned);
+        self.parent_call_id.observe_text(v.parent_call_id);
+        self.direction.observe_text(v.direction);
+        self.transfer_to.observe_text(v.transfer_to);
+        self.transfer_caller_id.observe_text(v.transfer_caller_id);
         self.enqueued_time.observe(v.enqueued_time.as_ref());
         self.start_time.observe(v.start_time.as_ref());
         self.answer_time.observe(v.answer_time.as_ref());
         match v.kind {
             Kind::TransferDisconnect => {
                 self.disconnected = true;
-                self.tag_at_end.observe_by(v.tag, text, owned);
+                self.tag_at_end.observe_text(v.tag);
                 self.end_time.observe(v.end_time.as_ref());
-                self.cause
-                    .observe_by(v.cause, |known, value| known.as_str().cmp(value), |value: &str| Cause::from(value));
-                self.error_message.observe_by(v.error_message, text, owned);
-                self.error_id.observe_by(v.error_id, text, owned);
+                self.cause.observe_text(v.cause);
+                self.error_message.observe_text(v.error_message);
+                self.error_id.observe_text(v.error_id);
             }
             Kind::TransferAnswer | Kind::Redirect => {
                 self.answer_callback = true;
-                self.tags_before_end.observe_by(v.tag, text, owned);
+                self.tags_before_end.observe_text(v.tag);
             }
             // Other B-leg callbacks contribute their ids and times only: an unknown event type may mean
             // anything, and only transferDisconnect ends a transfer leg.
@@ -440,7 +428,7 @@ impl Leg {
             | Kind::Disconnect
             | Kind::Other
             // Not a leg event; the callers refuse it.
-            | Kind::TransferComplete => self.tags_before_end.observe_by(v.tag, text, owned),
+            | Kind::TransferComplete => self.tags_before_end.observe_text(v.tag),
         }
         Applied::New
     }

@@ -134,12 +134,6 @@ impl History {
     }
 }
 
-impl Default for History {
-    fn default() -> History {
-        History::new()
-    }
-}
-
 /// The one-thread replay: no blocks, no copies.
 fn replay_here<R: BufRead, E>(
     log: &mut LogReader<R>,

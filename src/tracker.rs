@@ -360,17 +360,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
             ));
         }
         if let Some(parent) = new_parent {
-            let child = CallId(v.call_id.into());
-            match self.children.get_mut(parent) {
-                Some(children) => {
-                    if !children.contains(&child) {
-                        children.push(child);
-                    }
-                }
-                None => {
-                    self.children.insert(CallId(parent.into()), vec![child]);
-                }
-            }
+            self.add_child(parent, CallId(v.call_id.into()));
         }
         (previous, duplicate)
     }
@@ -387,11 +377,22 @@ impl<S: BuildHasher + Default> Tracker<S> {
             }
         }
         for (parent, children) in other.children {
-            let mine = self.children.entry(parent).or_default();
             for child in children {
-                if !mine.contains(&child) {
-                    mine.push(child);
+                self.add_child(parent.as_str(), child);
+            }
+        }
+    }
+
+    /// Records `child` under `parent` in the parent index, once; the parent's id is copied only when new.
+    fn add_child(&mut self, parent: &str, child: CallId) {
+        match self.children.get_mut(parent) {
+            Some(children) => {
+                if !children.contains(&child) {
+                    children.push(child);
                 }
+            }
+            None => {
+                self.children.insert(CallId(parent.into()), vec![child]);
             }
         }
     }

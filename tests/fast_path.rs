@@ -7,7 +7,11 @@
 
 use std::fs;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+#[path = "support/fixtures.rs"]
+mod support;
+use support::{FIXTURES, fixtures};
 
 use callfold::{Callback, GenerateOptions, History, HistoryOptions, LogReader, generate};
 
@@ -20,22 +24,9 @@ fn agree(line: &[u8]) {
     );
 }
 
-fn fixtures(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(fixtures(&path));
-        } else if path.extension().is_some_and(|e| e == "json") {
-            files.push(path);
-        }
-    }
-    files
-}
-
 #[test]
 fn both_paths_agree_on_every_documentation_example() {
-    let files = fixtures(Path::new("tests/fixtures/bandwidth-docs"));
+    let files = fixtures(Path::new(FIXTURES));
     assert!(files.len() > 80, "fixtures missing: {}", files.len());
     for path in files {
         let text = fs::read(&path).unwrap();

@@ -5,27 +5,15 @@
 //! from), kept in the repository so that the tests run on a fresh clone.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+#[path = "support/fixtures.rs"]
+mod support;
+use support::{FIXTURES, fixtures};
 
 use callfold::{
     Callback, Cause, Direction, Event, Leg, Outcome, State, Tracker, Update, format_timestamp,
 };
-
-const FIXTURES: &str = "tests/fixtures/bandwidth-docs";
-
-fn fixtures(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(fixtures(&path));
-        } else if path.extension().is_some_and(|e| e == "json") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
-}
 
 fn fixture(name: &str) -> Callback {
     let path = fixtures(Path::new(FIXTURES))
