@@ -233,7 +233,7 @@ impl<R: BufRead> LogReader<R> {
             if chunk.is_empty() {
                 break;
             }
-            let (take, end) = match chunk.iter().position(|b| *b == b'\n') {
+            let (take, end) = match memchr::memchr(b'\n', chunk) {
                 Some(i) => (i + 1, true),
                 None => (chunk.len(), false),
             };
