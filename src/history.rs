@@ -510,29 +510,97 @@ impl History {
     /// # Ok::<(), callfold::DecodeError>(())
     /// ```
     pub fn calls(&self, options: &HistoryOptions) -> Vec<Call<'_>> {
-        let mut by_parent: HashMap<Option<&CallId>, Vec<&Leg>, FastState> = HashMap::default();
-        for leg in self.tracker.legs() {
-            by_parent.entry(leg.parent_call_id()).or_default().push(leg);
-        }
-        let mut calls = Vec::new();
-        for (id, a) in &self.a_legs {
-            let legs = by_parent.remove(&Some(id)).unwrap_or_default();
-            if !legs.is_empty() || !a.completes.is_empty() {
-                calls.push(self.call(Some(id), a, legs, options));
+        self.entries()
+            .iter()
+            .filter_map(|entry| self.build(entry, options))
+            .collect()
+    }
+
+    /// The calls of [`calls`](History::calls), built on `threads` threads in chunks, each chunk turned into
+    /// a `T` by `map` on the thread that built it; `each` gets the results in order, on the calling thread.
+    /// This is how the CLI writes a history: building and formatting the calls is most of the work, and
+    /// it parallelizes; writing stays in order. While `each` is busy, the threads stop once two chunks
+    /// per thread are waiting, so a slow writer holds the work back instead of piling results up.
+    ///
+    /// ```
+    /// let mut history = callfold::History::new();
+    /// for leg in ["c-b1", "c-b2", "c-b3"] {
+    ///     let parent = format!("c-a{}", &leg[3..]);
+    ///     history.apply(&format!(r#"{{"eventType":"transferAnswer","callId":"{leg}","parentCallId":"{parent}"}}"#).parse()?);
+    /// }
+    /// let mut ids = Vec::new();
+    /// history.map_calls(
+    ///     &Default::default(),
+    ///     2,
+    ///     |calls| calls.iter().map(|call| call.call_id.unwrap().to_string()).collect::<Vec<_>>(),
+    ///     |chunk| {
+    ///         ids.extend(chunk);
+    ///         Ok::<(), std::io::Error>(())
+    ///     },
+    /// )?;
+    /// assert_eq!(ids, ["c-a1", "c-a2", "c-a3"]); // the order of `calls`
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// The first error `each` returns; the calls after it are not built.
+    pub fn map_calls<T: Send, E>(
+        &self,
+        options: &HistoryOptions,
+        threads: usize,
+        map: impl Fn(&[Call<'_>]) -> T + Sync,
+        each: impl FnMut(T) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let entries = self.entries();
+        crate::parallel::map_chunks(&entries, CHUNK_CALLS, threads, each, |chunk| {
+            let calls: Vec<Call<'_>> = chunk
+                .iter()
+                .filter_map(|entry| self.build(entry, options))
+                .collect();
+            map(&calls)
+        })
+    }
+
+    /// Every call that may have transfer activity, in the order calls are listed: A-legs by id, then legs
+    /// that named no parent, by their own id.
+    fn entries(&self) -> Vec<Entry<'_>> {
+        let mut entries: Vec<Entry<'_>> = self
+            .a_legs
+            .iter()
+            .map(|(id, a)| Entry::Call(id, a))
+            .collect();
+        // A parent named only by legs (after a merge or a removal its A-leg may hold no entry).
+        entries.extend(
+            self.tracker
+                .parents()
+                .filter(|id| !self.a_legs.contains_key(*id))
+                .map(|id| Entry::Call(id, &NO_A_LEG)),
+        );
+        entries.extend(
+            self.tracker
+                .legs()
+                .filter(|leg| leg.parent_call_id().is_none())
+                .map(Entry::Orphan),
+        );
+        entries.sort_unstable_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        entries
+    }
+
+    /// The call of an entry, if it has transfer activity: a leg that keeps it as parent, or a
+    /// `transferComplete`.
+    fn build<'a>(&'a self, entry: &Entry<'a>, options: &HistoryOptions) -> Option<Call<'a>> {
+        match *entry {
+            Entry::Call(id, a) => {
+                let legs: Vec<&Leg> = self
+                    .tracker
+                    .children_of(id.as_str())
+                    .filter(|leg| leg.parent_call_id() == Some(id))
+                    .collect();
+                (!legs.is_empty() || !a.completes.is_empty())
+                    .then(|| self.call(Some(id), a, legs, options))
             }
+            Entry::Orphan(leg) => Some(self.call(None, &NO_A_LEG, vec![leg], options)),
         }
-        for (parent, legs) in by_parent {
-            match parent {
-                // A parent only named by legs whose kept parentCallId is another value (a conflict).
-                Some(id) => calls.push(self.call(Some(id), &NO_A_LEG, legs, options)),
-                None => calls.extend(
-                    legs.into_iter()
-                        .map(|leg| self.call(None, &NO_A_LEG, vec![leg], options)),
-                ),
-            }
-        }
-        calls.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
-        calls
     }
 
     /// The legs that belong to a call: those whose kept `parentCallId` is it, or the one orphan leg.
@@ -654,14 +722,24 @@ impl History {
     }
 }
 
-/// How calls are listed: by the A-leg's id, calls without one last, by their leg's id. Borrowed, so that
-/// sorting allocates nothing.
-fn sort_key<'a>(call: &Call<'a>) -> (bool, Option<&'a CallId>, Option<&'a CallId>) {
-    (
-        call.call_id.is_none(),
-        call.call_id,
-        call.legs().next().map(Leg::call_id),
-    )
+/// Calls built per chunk by a thread of [`History::map_calls`]: enough that handing over is rare, few
+/// enough that the threads share the work evenly.
+const CHUNK_CALLS: usize = 512;
+
+/// A call before it is built: an A-leg's id and facts, or a leg that named no parent.
+enum Entry<'a> {
+    Call(&'a CallId, &'a ALeg),
+    Orphan(&'a Leg),
+}
+
+impl<'a> Entry<'a> {
+    /// How calls are listed: by the A-leg's id, calls without one last, by their leg's id.
+    fn sort_key(&self) -> (bool, &'a CallId) {
+        match *self {
+            Entry::Call(id, _) => (false, id),
+            Entry::Orphan(leg) => (true, leg.call_id()),
+        }
+    }
 }
 
 /// When every one of a call's legs has ended: the latest time of its legs. `None` while a leg is open,

@@ -58,6 +58,7 @@ mod history;
 mod invariant;
 mod leg;
 mod log;
+mod parallel;
 mod replay;
 mod scan;
 mod stats;

@@ -472,15 +472,23 @@ impl<S: BuildHasher + Default> Tracker<S> {
     /// # Ok::<(), callfold::DecodeError>(())
     /// ```
     pub fn legs_of(&self, parent_call_id: &str) -> Vec<&Leg> {
-        let mut legs: Vec<&Leg> = self
-            .children
+        let mut legs: Vec<&Leg> = self.children_of(parent_call_id).collect();
+        legs.sort_by(|a, b| a.call_id().cmp(b.call_id()));
+        legs
+    }
+
+    /// Every `parentCallId` some held leg named, in no particular order.
+    pub(crate) fn parents(&self) -> impl Iterator<Item = &CallId> {
+        self.children.keys()
+    }
+
+    /// The held legs that named this `parentCallId`, in no particular order.
+    pub(crate) fn children_of(&self, parent_call_id: &str) -> impl Iterator<Item = &Leg> {
+        self.children
             .get(parent_call_id)
             .into_iter()
             .flatten()
             .filter_map(|id| self.legs.get(id).map(|leg| &**leg))
-            .collect();
-        legs.sort_by(|a, b| a.call_id().cmp(b.call_id()));
-        legs
     }
 
     /// Every leg, in no particular order.

@@ -382,3 +382,50 @@ fn callbacks_later_than_the_window_are_reported_with_their_line() {
     assert_eq!(stderr, expected);
     assert_eq!(json_lines(&out.stdout).len(), 4, "each call once");
 }
+
+#[test]
+fn history_output_does_not_depend_on_threads() {
+    // More calls than one chunk of the parallel writer, so that several threads take part.
+    let log = callfold(
+        &[
+            "generate", "--calls", "1500", "--seed", "11", "--faults", "0.1",
+        ],
+        None,
+    );
+    assert_eq!(log.status.code(), Some(0));
+    let file = TempFile::new("threads.jsonl", &log.stdout);
+    for format in ["json", "csv", "table"] {
+        let one = callfold(
+            &["history", file.path(), "--format", format, "--threads", "1"],
+            None,
+        );
+        assert!(!one.stdout.is_empty());
+        for threads in ["2", "3", "8"] {
+            let many = callfold(
+                &[
+                    "history",
+                    file.path(),
+                    "--format",
+                    format,
+                    "--threads",
+                    threads,
+                ],
+                None,
+            );
+            assert_eq!(
+                many.status.code(),
+                one.status.code(),
+                "{format}, {threads} threads"
+            );
+            assert!(
+                many.stdout == one.stdout,
+                "{format}: {threads} threads differ from one"
+            );
+            assert_eq!(
+                text(&many.stderr),
+                text(&one.stderr),
+                "{format}, {threads} threads"
+            );
+        }
+    }
+}

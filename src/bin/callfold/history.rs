@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use callfold::{Call, Leg, format_timestamp};
 
-use crate::input::{Failure, HistoryArgs, LogArgs, StreamArgs, for_each_call, human_ms, stdout};
+use crate::input::{Failure, HistoryArgs, LogArgs, StreamArgs, human_ms, map_calls, stdout};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -64,62 +64,76 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     } else {
         Format::Json
     });
-    let mut writer = CallWriter::new(format, stdout())?;
+    let mut out = stdout();
+    if format == Format::Csv {
+        csv_writer(&mut out).write_record(CSV_HEADER)?;
+    }
     let mut findings = false;
-    let (counts, late) = for_each_call(&args.log, &args.history, &args.stream, |call| {
-        findings |= writer.write(call)?;
-        Ok(())
-    })?;
-    writer.finish()?;
+    let mut rows = Vec::new();
+    let (counts, late) = map_calls(
+        &args.log,
+        &args.history,
+        &args.stream,
+        |calls| Formatted::of(format, calls),
+        |formatted| {
+            let formatted = formatted?;
+            findings |= formatted.findings;
+            out.write_all(&formatted.bytes)?;
+            rows.extend(formatted.rows);
+            Ok(())
+        },
+    )?;
+    if format == Format::Table {
+        write_table(&mut out, &rows)?;
+    }
+    out.flush()?;
     Ok(crate::exit(findings || late || counts.rejected > 0))
 }
 
-/// Writes calls one at a time in the chosen format (the table keeps its rows to align them).
-enum CallWriter<W: Write> {
-    Json(W),
-    Csv(Box<csv::Writer<W>>),
-    Table(W, Vec<[String; 13]>),
+/// A chunk of calls in the chosen format, made on the thread that built them: JSON lines or CSV rows as
+/// bytes, or table rows (kept, to align the whole table), and whether a leg has conflicts or violations.
+struct Formatted {
+    bytes: Vec<u8>,
+    rows: Vec<[String; 13]>,
+    findings: bool,
 }
 
-impl<W: Write> CallWriter<W> {
-    fn new(format: Format, out: W) -> Result<Self, Failure> {
-        Ok(match format {
-            Format::Json => CallWriter::Json(out),
+impl Formatted {
+    fn of(format: Format, calls: &[Call<'_>]) -> Result<Formatted, Failure> {
+        let mut formatted = Formatted {
+            bytes: Vec::new(),
+            rows: Vec::new(),
+            findings: calls
+                .iter()
+                .flat_map(Call::legs)
+                .any(|leg| !leg.conflicts().is_empty() || !leg.violations().is_empty()),
+        };
+        match format {
+            Format::Json => {
+                for call in calls {
+                    serde_json::to_writer(&mut formatted.bytes, call)
+                        .map_err(std::io::Error::from)?;
+                    formatted.bytes.push(b'\n');
+                }
+            }
             Format::Csv => {
-                let mut csv = csv::Writer::from_writer(out);
-                csv.write_record(CSV_HEADER)?;
-                CallWriter::Csv(Box::new(csv))
+                let mut csv = csv_writer(&mut formatted.bytes);
+                for call in calls {
+                    write_csv(&mut csv, call)?;
+                }
+                csv.flush()?;
             }
-            Format::Table => CallWriter::Table(out, Vec::new()),
-        })
-    }
-
-    /// Writes a call; says whether one of its legs has conflicts or violations.
-    fn write(&mut self, call: &Call<'_>) -> Result<bool, Failure> {
-        match self {
-            CallWriter::Json(out) => {
-                serde_json::to_writer(&mut *out, call).map_err(std::io::Error::from)?;
-                out.write_all(b"\n")?;
-            }
-            CallWriter::Csv(csv) => write_csv(csv, call)?,
-            CallWriter::Table(_, rows) => rows.extend(table_rows(call)),
+            Format::Table => formatted.rows = calls.iter().flat_map(table_rows).collect(),
         }
-        Ok(call
-            .legs()
-            .any(|leg| !leg.conflicts().is_empty() || !leg.violations().is_empty()))
+        Ok(formatted)
     }
+}
 
-    fn finish(self) -> Result<(), Failure> {
-        match self {
-            CallWriter::Json(mut out) => out.flush()?,
-            CallWriter::Csv(mut csv) => csv.flush()?,
-            CallWriter::Table(mut out, rows) => {
-                write_table(&mut out, &rows)?;
-                out.flush()?;
-            }
-        }
-        Ok(())
-    }
+/// The CSV writer of the output: rows only, the header is written once by `run`.
+fn csv_writer<W: Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(out)
 }
 
 fn time(t: Option<chrono::DateTime<chrono::Utc>>) -> String {

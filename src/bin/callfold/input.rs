@@ -384,6 +384,27 @@ pub fn for_each_call(
     Ok((counts, late))
 }
 
+/// [`for_each_call`] for output: turns chunks of calls into `T` with `map` and gives those to `each` in
+/// order. After the whole log, the calls are built and mapped on `--threads` threads; with
+/// `--lateness`, each call is mapped as it is emitted.
+pub fn map_calls<T: Send>(
+    log: &LogArgs,
+    history: &HistoryArgs,
+    stream: &StreamArgs,
+    map: impl Fn(&[Call<'_>]) -> T + Sync,
+    mut each: impl FnMut(T) -> Result<(), Failure>,
+) -> Result<(Counts, bool), Failure> {
+    if stream.lateness.is_some() {
+        return for_each_call(log, history, stream, |call| {
+            each(map(std::slice::from_ref(call)))
+        });
+    }
+    let (whole, counts) = read_history(log, to_stderr)?;
+    whole.map_calls(&history.options(), log.threads(), map, each)?;
+    exit_without_freeing(whole);
+    Ok((counts, false))
+}
+
 /// Leaves a whole-log history to the operating system, which takes a process's memory back at once:
 /// freeing millions of small allocations one by one takes about as long as reading the log. Only for
 /// what lives until the process exits.
