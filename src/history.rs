@@ -10,7 +10,7 @@ use crate::callback::{CallId, Callback, Cause, DecodeError, Kind, View};
 use crate::fact::Fact;
 use crate::hash::FastState;
 use crate::leg::{Conflict, Leg, State};
-use crate::time::format_timestamp;
+use crate::time::{Stamp, format_timestamp};
 use crate::tracker::Tracker;
 
 /// Settings of the history projection.
@@ -878,7 +878,7 @@ fn placement(leg: &Leg) -> (Option<DateTime<Utc>>, Option<&'static str>) {
 /// `errorMessage`.
 impl Serialize for Call<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let time = |t: Option<DateTime<Utc>>| t.as_ref().map(format_timestamp);
+        let time = |t: Option<DateTime<Utc>>| t.as_ref().map(Stamp::of);
         let causes: Vec<&str> = match self.outcome {
             CallOutcome::NotConnected => {
                 let mut causes: Vec<&str> = self
@@ -951,9 +951,9 @@ struct CallRecord<'a> {
     call_id: Option<&'a CallId>,
     from: Option<&'a str>,
     to: Option<&'a str>,
-    start_time: Option<String>,
-    answer_time: Option<String>,
-    end_time: Option<String>,
+    start_time: Option<Stamp>,
+    answer_time: Option<Stamp>,
+    end_time: Option<Stamp>,
     cause: Option<&'a str>,
     outcome: &'static str,
     causes: Vec<&'a str>,
@@ -966,7 +966,7 @@ struct CallRecord<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct CompleteRecord<'a> {
-    event_time: Option<String>,
+    event_time: Option<Stamp>,
     cause: Option<&'a str>,
     transfer_to: Option<&'a str>,
     transfer_caller_id: Option<&'a str>,

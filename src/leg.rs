@@ -16,7 +16,7 @@ use thiserror::Error;
 use crate::callback::{CallId, Callback, Cause, Direction, Kind, View};
 use crate::fact::Fact;
 use crate::invariant::{self, Violation};
-use crate::time::format_timestamp;
+use crate::time::{Stamp, format_timestamp};
 
 /// Where a leg is in its life. It only moves forward: enqueued → ringing → answered → ended.
 ///
@@ -877,7 +877,7 @@ impl Leg {
 /// The `callfold legs` JSON line.
 impl Serialize for Leg {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let time = |t: Option<DateTime<Utc>>| t.as_ref().map(format_timestamp);
+        let time = |t: Option<DateTime<Utc>>| t.as_ref().map(Stamp::of);
         let mut map = s.serialize_map(Some(16))?;
         map.serialize_entry("callId", &self.call_id)?;
         map.serialize_entry("parentCallId", &self.parent_call_id())?;

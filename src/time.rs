@@ -13,7 +13,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, TimeDelta, Timelike, Utc};
 
 /// A timestamp that is not the RFC 3339 shape Bandwidth sends.
 ///
@@ -156,7 +156,77 @@ pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, TimestampError> {
 /// # Ok::<(), callfold::TimestampError>(())
 /// ```
 pub fn format_timestamp(t: &DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    Stamp::of(t).as_str().to_owned()
+}
+
+/// A timestamp written as [`format_timestamp`] writes it, without allocating: the output writes millions.
+pub(crate) enum Stamp {
+    /// Years 0000 to 9999 without a leap second: written here, at most 30 bytes.
+    Short { bytes: [u8; 30], len: u8 },
+    /// Anything else, as chrono writes it.
+    Long(String),
+}
+
+impl Stamp {
+    pub(crate) fn of(t: &DateTime<Utc>) -> Stamp {
+        let (date, time) = (t.date_naive(), t.time());
+        let nanos = time.nanosecond();
+        let Ok(year) = u32::try_from(date.year()) else {
+            return Stamp::Long(t.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+        };
+        if year > 9999 || nanos >= 1_000_000_000 {
+            return Stamp::Long(t.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+        }
+        let mut bytes = [0u8; 30];
+        let mut len = 0;
+        let mut put = |value: u32, width: u32, before: Option<u8>| {
+            if let Some(b) = before {
+                bytes[len] = b;
+                len += 1;
+            }
+            for i in (0..width).rev() {
+                bytes[len] = b'0' + (value / 10u32.pow(i) % 10) as u8;
+                len += 1;
+            }
+        };
+        put(year, 4, None);
+        put(date.month(), 2, Some(b'-'));
+        put(date.day(), 2, Some(b'-'));
+        put(time.hour(), 2, Some(b'T'));
+        put(time.minute(), 2, Some(b':'));
+        put(time.second(), 2, Some(b':'));
+        // As chrono's `AutoSi`: as many fraction digits as the value needs, in groups of three.
+        if nanos % 1_000_000_000 == 0 {
+        } else if nanos % 1_000_000 == 0 {
+            put(nanos / 1_000_000, 3, Some(b'.'));
+        } else if nanos % 1_000 == 0 {
+            put(nanos / 1_000, 6, Some(b'.'));
+        } else {
+            put(nanos, 9, Some(b'.'));
+        }
+        bytes[len] = b'Z';
+        len += 1;
+        Stamp::Short {
+            bytes,
+            len: len as u8,
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            // Only ASCII digits and separators were written.
+            Stamp::Short { bytes, len } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or("")
+            }
+            Stamp::Long(text) => text,
+        }
+    }
+}
+
+impl serde::Serialize for Stamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 struct Cursor<'a> {
@@ -264,6 +334,46 @@ mod tests {
 
     fn utc(text: &str) -> String {
         format_timestamp(&parse_timestamp(text).unwrap())
+    }
+
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        /// The formatter writes what chrono writes, over every year chrono holds, leap seconds included.
+        #[test]
+        fn stamps_are_what_chrono_writes(
+            seconds in -70_000_000_000i64..300_000_000_000,
+            nanos in proptest::prop_oneof![
+                proptest::strategy::Just(0u32),
+                (0u32..1000).prop_map(|ms| ms * 1_000_000),
+                (0u32..1_000_000).prop_map(|us| us * 1000),
+                0u32..2_000_000_000,
+            ],
+        ) {
+            if let Some(t) = DateTime::from_timestamp(seconds, nanos) {
+                proptest::prop_assert_eq!(
+                    format_timestamp(&t),
+                    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn stamps_of_the_edges() {
+        for text in [
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999999999Z",
+            "2019-12-27T19:18:20.7Z",
+            "2019-12-27T19:18:20.000100Z",
+            "2019-12-27T19:18:20.000000001Z",
+        ] {
+            let t = parse_timestamp(text).unwrap();
+            assert_eq!(
+                format_timestamp(&t),
+                t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+            );
+        }
     }
 
     fn err(text: &str) -> String {
