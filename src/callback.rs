@@ -15,6 +15,7 @@ use std::borrow::{Borrow, Cow};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -25,7 +26,8 @@ use crate::time::{TimestampError, format_timestamp, parse_timestamp};
 
 /// A Bandwidth call id, such as `c-95ac8d6e-1a31c52e-b38f-4198-93c1-51633ec68f8d`.
 ///
-/// Bandwidth never documented the shape, so the id is opaque: any non-empty string.
+/// Bandwidth never documented the shape, so the id is opaque: any non-empty string. Clones share the
+/// text: a history holds each id once, however many maps and legs name it.
 ///
 /// ```
 /// use callfold::CallId;
@@ -36,7 +38,7 @@ use crate::time::{TimestampError, format_timestamp, parse_timestamp};
 /// # Ok::<(), callfold::EmptyCallId>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CallId(pub(crate) Box<str>);
+pub struct CallId(pub(crate) Arc<str>);
 
 /// The error for an empty call id.
 ///

@@ -46,13 +46,19 @@ impl Text for Direction {
     }
 }
 
-/// The distinct values one fact has taken, smallest first. Usually none or one; two or more is a conflict.
+/// The distinct values one fact has taken, smallest first. Usually none or one; two or more is a conflict,
+/// rare enough to live behind a pointer: a fact is then no bigger than its value and a tag (a leg holds
+/// thirteen).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) enum Fact<T> {
     #[default]
     Unknown,
     One(T),
-    Many(Vec<T>),
+    #[expect(
+        clippy::box_collection,
+        reason = "a thin pointer keeps the fact as small as its value and a tag; Vec or Box<[T]> would not"
+    )]
+    Many(Box<Vec<T>>),
 }
 
 impl<T: Ord + Clone> Fact<T> {
@@ -73,8 +79,12 @@ impl<T: Ord + Clone> Fact<T> {
             Fact::Unknown => *self = Fact::One(make(value)),
             Fact::One(known) => match cmp(known, value) {
                 std::cmp::Ordering::Equal => {}
-                std::cmp::Ordering::Less => *self = Fact::Many(vec![known.clone(), make(value)]),
-                std::cmp::Ordering::Greater => *self = Fact::Many(vec![make(value), known.clone()]),
+                std::cmp::Ordering::Less => {
+                    *self = Fact::Many(Box::new(vec![known.clone(), make(value)]));
+                }
+                std::cmp::Ordering::Greater => {
+                    *self = Fact::Many(Box::new(vec![make(value), known.clone()]));
+                }
             },
             Fact::Many(values) => {
                 if let Err(at) = values.binary_search_by(|known| cmp(known, value)) {

@@ -382,12 +382,18 @@ impl Leg {
                 found: callback.call_id.clone(),
             });
         }
-        Ok(self.apply_view(&View::of(callback), None))
+        Ok(self.apply_view(&View::of(callback), None, |parent| CallId(parent.into())))
     }
 
     /// Folds a decoded callback that is about this leg (checked by the caller), as delivery `delivery`
-    /// (see `seen`).
-    pub(crate) fn apply_view(&mut self, v: &View<'_>, delivery: Option<u64>) -> Applied {
+    /// (see `seen`). `parent_id` makes the id of a `parentCallId` the leg did not know: a shared copy
+    /// when the caller holds one.
+    pub(crate) fn apply_view(
+        &mut self,
+        v: &View<'_>,
+        delivery: Option<u64>,
+        parent_id: impl FnOnce(&str) -> CallId,
+    ) -> Applied {
         let fingerprint = v.fingerprint();
         let first = self.seen.partition_point(|&(f, _)| f < fingerprint);
         let known = self.seen[first..]
@@ -396,12 +402,20 @@ impl Leg {
             .count();
         let id = delivery.unwrap_or(u64::MAX - known as u64);
         if let Err(at) = self.seen.binary_search(&(fingerprint, id)) {
+            // Most legs get one to three deliveries: grow one at a time up to four, not straight to four.
+            if self.seen.len() == self.seen.capacity() && self.seen.len() < 4 {
+                self.seen.reserve_exact(1);
+            }
             self.seen.insert(at, (fingerprint, id));
         }
         if known > 0 {
             return Applied::Duplicate;
         }
-        self.parent_call_id.observe_text(v.parent_call_id);
+        self.parent_call_id.observe_by(
+            v.parent_call_id,
+            |known, id| known.as_str().cmp(id),
+            parent_id,
+        );
         self.direction.observe_text(v.direction);
         self.transfer_to.observe_text(v.transfer_to);
         self.transfer_caller_id.observe_text(v.transfer_caller_id);

@@ -260,7 +260,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
             .legs
             .get(id)
             .map(|leg| (leg.conflicts(), leg.violations()));
-        let (previous, duplicate) = self.fold_leg(&View::of(callback), Some(now), None);
+        let (previous, duplicate) = self.fold_leg(&View::of(callback), Some(now), None, |_| None);
         let Some(leg) = self.legs.get(id) else {
             unreachable!("the leg was just folded")
         };
@@ -302,12 +302,30 @@ impl<S: BuildHasher + Default> Tracker<S> {
     /// [`fold`](Tracker::fold) for a callback decoded without being owned, as delivery `delivery` (see
     /// [`Leg::merge`]).
     pub(crate) fn fold_view(&mut self, view: &View<'_>, delivery: Option<u64>) -> bool {
+        self.fold_view_with(view, delivery, |_| None)
+    }
+
+    /// [`fold_view`](Tracker::fold_view), with `known_id` offering a held copy of a `parentCallId` the
+    /// leg learns, so that the id is stored once (the tracker's own index is asked first).
+    pub(crate) fn fold_view_with(
+        &mut self,
+        view: &View<'_>,
+        delivery: Option<u64>,
+        known_id: impl FnOnce(&str) -> Option<CallId>,
+    ) -> bool {
         if view.is_leg_event() && self.make_room_for(view.call_id) {
-            self.fold_leg(view, None, delivery);
+            self.fold_leg(view, None, delivery, known_id);
             true
         } else {
             false
         }
+    }
+
+    /// The index's own copy of a `parentCallId`, if a held leg named it.
+    pub(crate) fn parent_id(&self, parent_call_id: &str) -> Option<&CallId> {
+        self.children
+            .get_key_value(parent_call_id)
+            .map(|(id, _)| id)
     }
 
     /// True when a leg with this id is held or can be: under the maximum, or after evicting the leg that
@@ -335,6 +353,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
         v: &View<'_>,
         now: Option<DateTime<Utc>>,
         delivery: Option<u64>,
+        known_id: impl FnOnce(&str) -> Option<CallId>,
     ) -> (Option<State>, bool) {
         // One lookup for a known leg; the id is copied only for a new one.
         let (previous, parents_before, leg) = if let Some(leg) = self.legs.get_mut(v.call_id) {
@@ -347,20 +366,33 @@ impl<S: BuildHasher + Default> Tracker<S> {
                 .or_insert_with(|| Box::new(Leg::new(id)));
             (None, 0, leg)
         };
-        let duplicate = leg.apply_view(v, delivery) == Applied::Duplicate;
+        let children = &self.children;
+        let applied = leg.apply_view(v, delivery, |parent| {
+            children
+                .get_key_value(parent)
+                .map(|(id, _)| id.clone())
+                .or_else(|| known_id(parent))
+                .unwrap_or_else(|| CallId(parent.into()))
+        });
+        let duplicate = applied == Applied::Duplicate;
         let ended = leg.state() == State::Ended && previous != Some(State::Ended);
         // The parent index changes only when the leg learns a parent it did not know.
         let new_parent = (leg.parent_call_ids().len() > parents_before)
-            .then_some(v.parent_call_id)
+            .then(|| {
+                let parent = v.parent_call_id?;
+                leg.parent_call_ids()
+                    .iter()
+                    .find(|id| id.as_str() == parent)
+                    .cloned()
+            })
             .flatten();
+        let child = leg.call_id().clone();
         if ended && (self.retention.is_some() || self.max_legs.is_some()) {
-            self.ended.push_back((
-                now.unwrap_or(DateTime::UNIX_EPOCH),
-                CallId(v.call_id.into()),
-            ));
+            self.ended
+                .push_back((now.unwrap_or(DateTime::UNIX_EPOCH), child.clone()));
         }
         if let Some(parent) = new_parent {
-            self.add_child(parent, CallId(v.call_id.into()));
+            self.add_child(&parent, child);
         }
         (previous, duplicate)
     }
@@ -378,21 +410,21 @@ impl<S: BuildHasher + Default> Tracker<S> {
         }
         for (parent, children) in other.children {
             for child in children {
-                self.add_child(parent.as_str(), child);
+                self.add_child(&parent, child);
             }
         }
     }
 
-    /// Records `child` under `parent` in the parent index, once; the parent's id is copied only when new.
-    fn add_child(&mut self, parent: &str, child: CallId) {
-        match self.children.get_mut(parent) {
+    /// Records `child` under `parent` in the parent index, once.
+    fn add_child(&mut self, parent: &CallId, child: CallId) {
+        match self.children.get_mut(parent.as_str()) {
             Some(children) => {
                 if !children.contains(&child) {
                     children.push(child);
                 }
             }
             None => {
-                self.children.insert(CallId(parent.into()), vec![child]);
+                self.children.insert(parent.clone(), vec![child]);
             }
         }
     }
