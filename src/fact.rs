@@ -46,6 +46,15 @@ impl Text for Direction {
     }
 }
 
+/// Makes room for one more value in a set that is usually small (a leg's deliveries, a call's reports or
+/// legs): one at a time up to four, not straight to four as `Vec` does, which would double what most
+/// sets hold. Past four, `Vec`'s doubling.
+pub(crate) fn reserve_one<T>(values: &mut Vec<T>) {
+    if values.len() == values.capacity() && values.len() < 4 {
+        values.reserve_exact(1);
+    }
+}
+
 /// The distinct values one fact has taken, smallest first. Usually none or one; two or more is a conflict,
 /// rare enough to live behind a pointer: a fact is then no bigger than its value and a tag (a leg holds
 /// thirteen).

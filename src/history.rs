@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Serialize, Serializer};
 
 use crate::callback::{CallId, Callback, Cause, DecodeError, Kind, View};
-use crate::fact::Fact;
+use crate::fact::{Fact, reserve_one};
 use crate::hash::FastState;
 use crate::leg::{Conflict, Leg, State};
 use crate::time::{Stamp, format_timestamp};
@@ -111,6 +111,7 @@ impl ALeg {
         self.cause.merge(&other.cause);
         for report in &other.completes {
             if let Err(at) = self.completes.binary_search(report) {
+                reserve_one(&mut self.completes);
                 self.completes.insert(at, report.clone());
             }
         }
@@ -451,6 +452,7 @@ impl History {
                     error_message: v.error_message.map(str::to_owned),
                 };
                 if let Err(at) = a.completes.binary_search(&report) {
+                    reserve_one(&mut a.completes);
                     a.completes.insert(at, report);
                 }
             }

@@ -14,7 +14,7 @@ use serde::{Serialize, Serializer};
 use thiserror::Error;
 
 use crate::callback::{CallId, Callback, Cause, Direction, Kind, View};
-use crate::fact::Fact;
+use crate::fact::{Fact, reserve_one};
 use crate::invariant::{self, Violation};
 use crate::time::{Stamp, format_timestamp};
 
@@ -402,10 +402,7 @@ impl Leg {
             .count();
         let id = delivery.unwrap_or(u64::MAX - known as u64);
         if let Err(at) = self.seen.binary_search(&(fingerprint, id)) {
-            // Most legs get one to three deliveries: grow one at a time up to four, not straight to four.
-            if self.seen.len() == self.seen.capacity() && self.seen.len() < 4 {
-                self.seen.reserve_exact(1);
-            }
+            reserve_one(&mut self.seen);
             self.seen.insert(at, (fingerprint, id));
         }
         if known > 0 {

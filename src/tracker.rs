@@ -6,6 +6,7 @@ use std::hash::{BuildHasher, RandomState};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::callback::{CallId, Callback, DecodeError, View};
+use crate::fact::reserve_one;
 use crate::invariant::Violation;
 use crate::leg::{Applied, Conflict, Leg, State};
 
@@ -420,6 +421,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
         match self.children.get_mut(parent.as_str()) {
             Some(children) => {
                 if !children.contains(&child) {
+                    reserve_one(children);
                     children.push(child);
                 }
             }
