@@ -83,19 +83,21 @@ fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // Eight bytes at a time: a byte equal to `"` or `\`, or below 0x20, sets its high bit in `stop`
-    // (the classic "has zero byte" test; it can flag a byte after the first one wrongly, never miss the
-    // first one, and the byte loop below finds the exact place).
+    // (the classic "has zero byte" test). It can flag a byte after the first stop wrongly, never one
+    // before it, so the lowest flag is the first stop.
     while let Some(chunk) = b.get(i..i + 8) {
         let mut word = [0; 8];
         word.copy_from_slice(chunk);
         let w = u64::from_le_bytes(word);
         let quote = w ^ (ONES * u64::from(b'"'));
         let slash = w ^ (ONES * u64::from(b'\\'));
-        let stop = (quote.wrapping_sub(ONES) & !quote)
+        let stop = ((quote.wrapping_sub(ONES) & !quote)
             | (slash.wrapping_sub(ONES) & !slash)
-            | (w.wrapping_sub(ONES * 0x20) & !w);
-        if stop & HIGH != 0 {
-            break;
+            | (w.wrapping_sub(ONES * 0x20) & !w))
+            & HIGH;
+        if stop != 0 {
+            let at = i + (stop.trailing_zeros() / 8) as usize;
+            return (b[at] == b'"').then_some(at);
         }
         i += 8;
     }
@@ -168,6 +170,19 @@ mod tests {
                 s[at] = stop;
                 let found = string_end(&s, 0);
                 assert_eq!(found, (stop == b'"').then_some(at), "{stop:#x} at {at}");
+            }
+            // With two stops in one word, the first one counts, whatever follows it.
+            for later in at + 1..20 {
+                for (first, second) in [(b'"', b'\\'), (b'\\', b'"'), (0x00, b'"'), (b'"', 0x01)] {
+                    let mut s = vec![b'a'; 20];
+                    s[at] = first;
+                    s[later] = second;
+                    assert_eq!(
+                        string_end(&s, 0),
+                        (first == b'"').then_some(at),
+                        "{first:#x} at {at}, {second:#x} at {later}"
+                    );
+                }
             }
             // Bytes just around the stops are not stops.
             let s: Vec<u8> = [b'!', b'#', b'[', b']', 0x20, 0x7f, 0xc3].repeat(3);
