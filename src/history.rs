@@ -406,6 +406,11 @@ impl History {
         self.latest_event_time = self.latest_event_time.max(other.latest_event_time);
     }
 
+    /// How many legs and A-legs the history holds: what merging it into another moves.
+    pub(crate) fn held(&self) -> usize {
+        self.tracker.len() + self.a_legs.len()
+    }
+
     fn apply_view(&mut self, v: &View<'_>, delivery: Option<u64>) {
         if let Some(t) = v.event_time {
             self.latest_event_time = Some(self.latest_event_time.map_or(t, |latest| latest.max(t)));

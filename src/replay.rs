@@ -125,6 +125,8 @@ impl History {
             for folded in done_rx {
                 order.add(folded, log, &mut report)?;
             }
+            // Into the biggest: the fewest legs move.
+            histories.sort_by_key(|history| history.held());
             let mut history = histories.pop().unwrap_or_default();
             for other in histories {
                 history.merge(other);
