@@ -139,13 +139,15 @@ fn main() {
         None => println!("| Python bandwidth-sdk | not installed: run benches/ratios.sh | |"),
     }
     println!();
-    match fold_memory(options.memory_calls) {
-        Some((legs, grown)) => println!(
-            "fold memory: {legs} legs, peak RSS growth {} MB, {} bytes per leg (`callfold legs`, generated input piped in)",
-            grown / 1_000_000,
-            grown / legs.max(1)
-        ),
-        None => println!("fold memory: /usr/bin/time is needed to read peak RSS"),
+    for (threads, label) in [("1", "1 thread"), ("0", "all cores")] {
+        match fold_memory(options.memory_calls, threads) {
+            Some((legs, grown)) => println!(
+                "fold memory, {label}: {legs} legs, peak RSS growth {} MB, {} bytes per leg (`callfold legs`, generated input piped in)",
+                grown / 1_000_000,
+                grown / legs.max(1)
+            ),
+            None => println!("fold memory: /usr/bin/time is needed to read peak RSS"),
+        }
     }
 }
 
@@ -259,12 +261,17 @@ print((time.perf_counter() - start) / len(lines))
 
 /// Peak RSS growth of `callfold legs` over a generated log piped in, against the same run on one call,
 /// and the number of legs it folded.
-fn fold_memory(calls: u32) -> Option<(u64, u64)> {
+/// `threads` is `--threads`, or "0" for the default (one per core).
+fn fold_memory(calls: u32, threads: &str) -> Option<(u64, u64)> {
+    let threads = match threads {
+        "0" => String::new(),
+        n => format!("--threads {n}"),
+    };
     let measure = |calls: u32| -> Option<(u64, u64)> {
         let mut child = Command::new("sh")
             .arg("-c")
             .arg(format!(
-                "{BIN} generate --calls {calls} --seed 9 | /usr/bin/time -f '%M' -o /dev/stderr {BIN} legs --quiet -"
+                "{BIN} generate --calls {calls} --seed 9 | /usr/bin/time -f '%M' -o /dev/stderr {BIN} legs --quiet {threads} -"
             ))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -126,7 +126,7 @@ impl History {
                 order.add(folded, log, &mut report)?;
             }
             // Into the biggest: the fewest legs move.
-            histories.sort_by_key(|history| history.held());
+            histories.sort_by_key(History::held);
             let mut history = histories.pop().unwrap_or_default();
             for other in histories {
                 history.merge(other);
