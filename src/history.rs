@@ -607,11 +607,7 @@ impl History {
     fn build<'a>(&'a self, entry: &Entry<'a>, options: &HistoryOptions) -> Option<Call<'a>> {
         match *entry {
             Entry::Call(id, a) => {
-                let legs: Vec<&Leg> = self
-                    .tracker
-                    .children_of(id.as_str())
-                    .filter(|leg| leg.parent_call_id() == Some(id))
-                    .collect();
+                let legs = self.kept_children(id);
                 (!legs.is_empty() || !a.completes.is_empty())
                     .then(|| self.call(Some(id), a, legs, options))
             }
@@ -619,15 +615,18 @@ impl History {
         }
     }
 
+    /// The legs whose kept `parentCallId` is `parent`, in no particular order (attempts sort them).
+    fn kept_children(&self, parent: &CallId) -> Vec<&Leg> {
+        self.tracker
+            .children_of(parent.as_str())
+            .filter(|leg| leg.parent_call_id() == Some(parent))
+            .collect()
+    }
+
     /// The legs that belong to a call: those whose kept `parentCallId` is it, or the one orphan leg.
     pub(crate) fn legs_of_call(&self, key: &CallKey) -> Vec<&Leg> {
         match key {
-            CallKey::Call(parent) => self
-                .tracker
-                .legs_of(parent.as_str())
-                .into_iter()
-                .filter(|leg| leg.parent_call_id() == Some(parent))
-                .collect(),
+            CallKey::Call(parent) => self.kept_children(parent),
             CallKey::Orphan(id) => self
                 .tracker
                 .leg(id.as_str())
@@ -639,21 +638,19 @@ impl History {
 
     /// One call, if it has transfer activity.
     pub(crate) fn call_of(&self, key: &CallKey, options: &HistoryOptions) -> Option<Call<'_>> {
-        let legs = self.legs_of_call(key);
-        match key {
-            CallKey::Call(parent) => {
-                // The id is borrowed from what the history holds: the A-leg's entry, or a leg naming it.
-                let (id, a) = match self.a_legs.get_key_value(parent) {
-                    Some((id, a)) => (id, a),
-                    None => (legs.first()?.parent_call_id()?, &NO_A_LEG),
-                };
-                (!legs.is_empty() || !a.completes.is_empty())
-                    .then(|| self.call(Some(id), a, legs, options))
-            }
-            CallKey::Orphan(_) => {
-                (!legs.is_empty()).then(|| self.call(None, &NO_A_LEG, legs, options))
-            }
-        }
+        let entry = match key {
+            // The id is borrowed from what the history holds: the A-leg's entry, or the parent index.
+            CallKey::Call(parent) => match self.a_legs.get_key_value(parent) {
+                Some((id, a)) => Entry::Call(id, a),
+                None => Entry::Call(self.tracker.parent_id(parent.as_str())?, &NO_A_LEG),
+            },
+            CallKey::Orphan(id) => Entry::Orphan(
+                self.tracker
+                    .leg(id.as_str())
+                    .filter(|leg| leg.parent_call_id().is_none())?,
+            ),
+        };
+        self.build(&entry, options)
     }
 
     /// When every leg of the call has ended: the latest time of its legs. `None` while a leg is open, for a

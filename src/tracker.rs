@@ -377,22 +377,20 @@ impl<S: BuildHasher + Default> Tracker<S> {
         });
         let duplicate = applied == Applied::Duplicate;
         let ended = leg.state() == State::Ended && previous != Some(State::Ended);
-        // The parent index changes only when the leg learns a parent it did not know.
-        let new_parent = (leg.parent_call_ids().len() > parents_before)
-            .then(|| {
-                let parent = v.parent_call_id?;
-                leg.parent_call_ids()
-                    .iter()
-                    .find(|id| id.as_str() == parent)
-                    .cloned()
-            })
-            .flatten();
-        let child = leg.call_id().clone();
         if ended && (self.retention.is_some() || self.max_legs.is_some()) {
             self.ended
-                .push_back((now.unwrap_or(DateTime::UNIX_EPOCH), child.clone()));
+                .push_back((now.unwrap_or(DateTime::UNIX_EPOCH), leg.call_id().clone()));
         }
-        if let Some(parent) = new_parent {
+        // The parent index changes only when the leg learns a parent it did not know; it takes the leg's
+        // copy of the id.
+        if leg.parent_call_ids().len() > parents_before
+            && let Some(parent) = v.parent_call_id
+            && let Some(parent) = leg
+                .parent_call_ids()
+                .iter()
+                .find(|id| id.as_str() == parent)
+        {
+            let (parent, child) = (parent.clone(), leg.call_id().clone());
             self.add_child(&parent, child);
         }
         (previous, duplicate)
