@@ -395,6 +395,7 @@ impl History {
     /// ```
     pub fn merge(&mut self, other: History) {
         self.tracker.merge(other.tracker);
+        self.a_legs.reserve(other.a_legs.len());
         for (id, a) in other.a_legs {
             match self.a_legs.get_mut(&id) {
                 Some(mine) => mine.merge(&a),

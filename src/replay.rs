@@ -1,18 +1,25 @@
 //! Replaying a whole log into a [`History`], on one thread or many.
 //!
 //! The calling thread reads the log (it owns the reader, the progress bar and the rejects file) and cuts
-//! it into blocks of whole lines. Worker threads decode and fold blocks into histories of their own, each
-//! line as its own delivery ([`History::feed_line`]); at the end the histories are
-//! [merged](History::merge), which gives exactly the history of the whole log. Bad lines come back with
-//! their blocks and are reported and counted by the calling thread in line order, as one thread would.
+//! it into blocks of whole lines, which every worker thread sees. Each line belongs to one worker, chosen
+//! from the call it names (see [`Router`]), and that worker decodes it and folds it into a history of its
+//! own, as its own delivery ([`History::feed_line`]). At the end the histories are
+//! [merged](History::merge), which gives exactly the history of the whole log whichever worker folded
+//! which line; since a call's lines go to one worker, the histories hardly overlap and merging mostly
+//! moves legs. Bad lines come back with their blocks and are reported and counted by the calling thread
+//! in line order, as one thread would.
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::hash::BuildHasher;
 use std::io::BufRead;
 use std::ops::Range;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
+
+use memchr::memmem::Finder;
 
 use crate::callback::DecodeError;
+use crate::hash::FastState;
 use crate::history::History;
 use crate::log::{LogError, LogReader};
 
@@ -95,18 +102,22 @@ impl History {
             let (done_tx, done_rx) = mpsc::channel::<Folded>();
             let mut workers = Vec::with_capacity(threads);
             let mut inboxes = Vec::with_capacity(threads);
-            for _ in 0..threads {
-                let (tx, rx) = mpsc::sync_channel::<Block>(2);
+            for worker in 0..threads {
+                let (tx, rx) = mpsc::sync_channel::<Arc<Block>>(2);
                 let done = done_tx.clone();
-                workers.push(scope.spawn(move || fold_blocks(&rx, &done)));
+                let router = Router::new(threads);
+                workers.push(scope.spawn(move || fold_blocks(worker, &router, &rx, &done)));
                 inboxes.push(tx);
             }
             drop(done_tx);
-            let mut order = InOrder::default();
+            let mut order = InOrder::new(threads);
             let read = read_blocks(log, |log, block| {
-                let worker = block.index % inboxes.len();
-                // A worker only stops early if it panicked; its join below reports that.
-                let _ = inboxes[worker].send(block);
+                let block = Arc::new(block);
+                for inbox in &inboxes {
+                    // A worker only stops early if it panicked; its join below reports that.
+                    let _ = inbox.send(Arc::clone(&block));
+                }
+                drop(block);
                 while let Ok(folded) = done_rx.try_recv() {
                     order.add(folded, log, &mut report)?;
                 }
@@ -178,11 +189,54 @@ enum Line {
     TooLong { line: u64, length: u64, max: usize },
 }
 
-/// A block after folding, with the lines that were not callbacks.
+/// A block after one worker folded its lines of it, with those of them that were not callbacks.
 struct Folded {
-    block: Block,
+    block: Arc<Block>,
     /// Indexes into `block.lines`, in order, with why.
     bad: Vec<(usize, DecodeError)>,
+}
+
+/// Chooses the worker that folds a line: the one that owns the call the line names, so that a call's
+/// legs and A-leg are folded, and held, by one worker only.
+///
+/// The call is the `parentCallId` when there is one (a leg's callbacks), else the `callId` (the A-leg's
+/// own, and legs whose callbacks name no parent), found by a plain byte search without decoding. That
+/// only places work: a line routed "wrongly" (a key written with spaces around its colon, an escaped
+/// id, a leg whose callbacks disagree on naming a parent, a line that is not JSON) is still folded by
+/// exactly one worker, and merging folds from different lines is exact, so the history does not depend
+/// on where a line went.
+pub(crate) struct Router {
+    parent: Finder<'static>,
+    call: Finder<'static>,
+    workers: u64,
+}
+
+impl Router {
+    pub(crate) fn new(workers: usize) -> Router {
+        Router {
+            parent: Finder::new(br#""parentCallId":""#),
+            call: Finder::new(br#""callId":""#),
+            workers: workers.max(1) as u64,
+        }
+    }
+
+    /// The worker, in `0..workers`, that folds `body`.
+    pub(crate) fn worker(&self, body: &[u8]) -> usize {
+        let id = string_after(&self.parent, body)
+            .or_else(|| string_after(&self.call, body))
+            .unwrap_or_default();
+        // Less than `workers`, which came from a usize.
+        (FastState::default().hash_one(id) % self.workers) as usize
+    }
+}
+
+/// The bytes between the end of the first match of `key` (which ends with the opening quote) and the
+/// next quote.
+fn string_after<'a>(key: &Finder<'_>, body: &'a [u8]) -> Option<&'a [u8]> {
+    let start = key.find(body)? + key.needle().len();
+    let rest = body.get(start..)?;
+    let end = memchr::memchr(b'"', rest)?;
+    Some(&rest[..end])
 }
 
 /// Cuts the log into blocks and hands them to `send`; the reader counts blank and too-long lines.
@@ -224,16 +278,25 @@ fn read_blocks<R: BufRead, E>(
     Ok(())
 }
 
-/// A worker: folds every block it is sent into one history, and sends each block back with its bad lines.
-fn fold_blocks(inbox: &mpsc::Receiver<Block>, done: &mpsc::Sender<Folded>) -> History {
+/// A worker: folds its lines of every block it is sent into one history, and sends each block back with
+/// those of its lines that were not callbacks.
+fn fold_blocks(
+    worker: usize,
+    router: &Router,
+    inbox: &mpsc::Receiver<Arc<Block>>,
+    done: &mpsc::Sender<Folded>,
+) -> History {
     let mut history = History::new();
     for block in inbox {
         let mut bad = Vec::new();
         for (i, line) in block.lines.iter().enumerate() {
-            if let Line::Body { line, body, .. } = line
-                && let Err(error) = history.feed_line(*line, &block.bytes[body.clone()])
-            {
-                bad.push((i, error));
+            if let Line::Body { line, body, .. } = line {
+                let body = &block.bytes[body.clone()];
+                if router.worker(body) == worker
+                    && let Err(error) = history.feed_line(*line, body)
+                {
+                    bad.push((i, error));
+                }
             }
         }
         if done.send(Folded { block, bad }).is_err() {
@@ -243,30 +306,62 @@ fn fold_blocks(inbox: &mpsc::Receiver<Block>, done: &mpsc::Sender<Folded>) -> Hi
     history
 }
 
-/// Reports folded blocks in the order of the log, whatever order they come back in.
-#[derive(Default)]
+/// A block some workers have folded, waiting for the others.
+struct Pending {
+    block: Arc<Block>,
+    /// How many workers have sent it back.
+    folded: usize,
+    bad: Vec<(usize, DecodeError)>,
+}
+
+/// Reports folded blocks in the order of the log, once every worker has folded them, whatever order they
+/// come back in.
 struct InOrder {
+    workers: usize,
     next: usize,
-    waiting: BTreeMap<usize, Folded>,
+    waiting: BTreeMap<usize, Pending>,
 }
 
 impl InOrder {
+    fn new(workers: usize) -> InOrder {
+        InOrder {
+            workers,
+            next: 0,
+            waiting: BTreeMap::new(),
+        }
+    }
+
     fn add<R: BufRead, E>(
         &mut self,
         folded: Folded,
         log: &mut LogReader<R>,
         report: &mut impl FnMut(&LogError) -> Result<(), E>,
     ) -> Result<(), Stop<E>> {
-        self.waiting.insert(folded.block.index, folded);
-        while let Some(folded) = self.waiting.remove(&self.next) {
+        let pending = self
+            .waiting
+            .entry(folded.block.index)
+            .or_insert_with(|| Pending {
+                block: Arc::clone(&folded.block),
+                folded: 0,
+                bad: Vec::new(),
+            });
+        pending.folded += 1;
+        pending.bad.extend(folded.bad);
+        while let Some(entry) = self.waiting.first_entry()
+            && *entry.key() == self.next
+            && entry.get().folded == self.workers
+        {
+            let Pending { block, mut bad, .. } = entry.remove();
             self.next += 1;
-            let mut bad = folded.bad.into_iter().peekable();
-            for (i, line) in folded.block.lines.iter().enumerate() {
+            // Each worker's are in order; together, by line.
+            bad.sort_unstable_by_key(|(at, _)| *at);
+            let mut bad = bad.into_iter().peekable();
+            for (i, line) in block.lines.iter().enumerate() {
                 match line {
                     Line::Body { line, raw, .. } => match bad.next_if(|(at, _)| *at == i) {
                         None => log.accepted(),
                         Some((_, source)) => {
-                            log.rejected(*line, &folded.block.bytes[raw.clone()])
+                            log.rejected(*line, &block.bytes[raw.clone()])
                                 .map_err(Stop::Log)?;
                             report(&LogError::Line {
                                 line: *line,
@@ -285,5 +380,45 @@ impl InOrder {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_and_its_legs_go_to_one_worker() {
+        let router = Router::new(7);
+        let a_leg = br#"{"eventType":"transferComplete","callId":"c-a1","cause":"hangup"}"#;
+        let leg = br#"{"callId":"c-b1","eventType":"transferAnswer","parentCallId":"c-a1"}"#;
+        let other_leg =
+            br#"{"parentCallId":"c-a1","callId":"c-b2","eventType":"transferDisconnect"}"#;
+        assert_eq!(router.worker(a_leg), router.worker(leg));
+        assert_eq!(router.worker(a_leg), router.worker(other_leg));
+        // A leg that names no parent is a call of its own.
+        let orphan = br#"{"eventType":"transferAnswer","callId":"c-a1","parentCallId":null}"#;
+        assert_eq!(router.worker(orphan), router.worker(a_leg));
+        // Calls spread over the workers.
+        let mut used = [false; 7];
+        for n in 0..200 {
+            used[router.worker(format!(r#"{{"callId":"c-{n}"}}"#).as_bytes())] = true;
+        }
+        assert!(used.iter().all(|&u| u), "{used:?}");
+    }
+
+    #[test]
+    fn any_bytes_go_to_a_worker_in_range() {
+        let router = Router::new(3);
+        for body in [
+            &b""[..],
+            b"\"callId\":\"",
+            b"\"parentCallId\":\"x",
+            b"{oops}",
+            b"\"callId\":\"\"",
+        ] {
+            assert!(router.worker(body) < 3);
+        }
+        assert_eq!(Router::new(0).worker(b"{}"), 0);
     }
 }

@@ -1,5 +1,6 @@
 //! The live API for call-control apps: feed bodies as webhooks arrive, learn what changed.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, RandomState};
 
@@ -399,6 +400,10 @@ impl<S: BuildHasher + Default> Tracker<S> {
     /// Adds the legs of `other`: merged into the leg of the same id, or taken as they are. Retention and
     /// the maximum are not applied (this is for replays, which use neither).
     pub(crate) fn merge(&mut self, other: Tracker<S>) {
+        // A replay's workers fold separate calls, so most legs and parents are new here: room for them
+        // all at once, not by doubling.
+        self.legs.reserve(other.legs.len());
+        self.children.reserve(other.children.len());
         for (id, leg) in other.legs {
             if let Some(mine) = self.legs.get_mut(&id) {
                 // Same id, so it cannot fail.
@@ -408,8 +413,19 @@ impl<S: BuildHasher + Default> Tracker<S> {
             }
         }
         for (parent, children) in other.children {
-            for child in children {
-                self.add_child(&parent, child);
+            match self.children.entry(parent) {
+                Entry::Occupied(mut mine) => {
+                    let mine = mine.get_mut();
+                    for child in children {
+                        if !mine.contains(&child) {
+                            reserve_one(mine);
+                            mine.push(child);
+                        }
+                    }
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(children);
+                }
             }
         }
     }

@@ -87,36 +87,89 @@ fn both_paths_agree_on_a_generated_log_of_a_million_callbacks() {
     assert!(generated(166_000, 0.0) >= 1_000_000);
 }
 
-#[test]
-fn a_replay_gives_the_same_history_on_any_number_of_threads() {
+/// Replays `log` on `threads` threads: each call, as JSON, the bad lines, and the reader's counts.
+fn replay(log: &[u8], threads: usize) -> (Vec<String>, Vec<String>, callfold::Counts) {
+    let mut reader = LogReader::new(log);
+    let mut bad = Vec::new();
+    let history = History::replay(&mut reader, threads, |error| {
+        bad.push(error.to_string());
+        Ok::<(), ()>(())
+    })
+    .unwrap();
+    let calls: Vec<String> = history
+        .calls(&HistoryOptions::default())
+        .iter()
+        .map(|call| serde_json::to_string(call).unwrap())
+        .collect();
+    (calls, bad, reader.counts())
+}
+
+fn generated_log(calls: u64, seed: u64) -> Vec<u8> {
     let mut log = Vec::new();
     let options = GenerateOptions {
-        calls: 4_000,
-        seed: 12,
+        calls,
+        seed,
         faults: 0.1,
         ..GenerateOptions::default()
     };
     generate(&options, &mut log).unwrap();
-    let replay = |threads| {
-        let mut reader = LogReader::new(log.as_slice());
-        let mut bad = Vec::new();
-        let history = History::replay(&mut reader, threads, |error| {
-            bad.push(error.to_string());
-            Ok::<(), ()>(())
-        })
-        .unwrap();
-        let calls: Vec<String> = history
-            .calls(&HistoryOptions::default())
-            .iter()
-            .map(|call| serde_json::to_string(call).unwrap())
-            .collect();
-        (calls, bad, reader.counts())
-    };
-    let one = replay(1);
+    log
+}
+
+#[test]
+fn a_replay_gives_the_same_history_on_any_number_of_threads() {
+    let log = generated_log(4_000, 12);
+    let one = replay(&log, 1);
     assert!(!one.1.is_empty(), "the faults include malformed lines");
-    // The blocks are 1 MiB: this log spans several, so each thread folds a part.
+    // The blocks are 1 MiB: this log spans several, and each thread folds its calls' lines of each.
     assert!(log.len() > 2 << 20);
     for threads in [2, 3, 8] {
-        assert_eq!(replay(threads), one, "{threads} threads");
+        assert_eq!(replay(&log, threads), one, "{threads} threads");
     }
+}
+
+/// Threads fold the lines of the calls they own, found by a byte search for `"parentCallId":"` and
+/// `"callId":"`. Writing those keys another way (here with spaces, which JSON allows) sends lines to
+/// other threads, so a call's legs and even one leg's callbacks are folded apart and merged: the
+/// history must not change.
+#[test]
+fn a_replay_does_not_depend_on_which_thread_folds_a_line() {
+    let log = generated_log(4_000, 13);
+    let one = replay(&log, 1);
+    let mut moved = Vec::with_capacity(log.len() + log.len() / 8);
+    for (n, line) in log.split_inclusive(|&b| b == b'\n').enumerate() {
+        let line = String::from_utf8(line.to_vec()).unwrap();
+        let line = match n % 3 {
+            0 => line.replacen(r#""parentCallId":""#, r#""parentCallId" : ""#, 1),
+            1 => line.replacen(r#""callId":""#, r#""callId": ""#, 1),
+            _ => line,
+        };
+        moved.extend_from_slice(line.as_bytes());
+    }
+    assert_ne!(moved, log);
+    assert_eq!(
+        replay(&moved, 1),
+        one,
+        "the same callbacks, written otherwise"
+    );
+    for threads in [2, 3] {
+        assert_eq!(replay(&moved, threads), one, "{threads} threads");
+    }
+}
+
+#[test]
+fn a_replay_gives_the_same_history_as_the_fold_of_every_line() {
+    let log = generated_log(1_000, 14);
+    let mut whole = History::new();
+    for (n, line) in (1..).zip(log.split(|&b| b == b'\n')) {
+        if !line.is_empty() {
+            let _ = whole.feed_line(n, line);
+        }
+    }
+    let calls: Vec<String> = whole
+        .calls(&HistoryOptions::default())
+        .iter()
+        .map(|call| serde_json::to_string(call).unwrap())
+        .collect();
+    assert_eq!(replay(&log, 2).0, calls);
 }
