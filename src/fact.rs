@@ -46,6 +46,75 @@ impl Text for Direction {
     }
 }
 
+/// A text fact's value: up to [`Short::INLINE`] bytes (phone numbers, short tags) held in place, longer
+/// ones on the heap. A leg holds several texts, most of them phone numbers, and a `String` would put
+/// each in an allocation of its own. Ordered as its text.
+#[derive(Clone)]
+pub(crate) enum Short {
+    Inline { len: u8, bytes: [u8; Short::INLINE] },
+    Heap(Box<str>),
+}
+
+impl Short {
+    /// The longest text held in place: what fits beside the length in the 24 bytes a `String` takes.
+    pub(crate) const INLINE: usize = 22;
+
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            // Made from a `&str` cut at its end, so always UTF-8; the fallback is never taken.
+            Short::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Short::Heap(text) => text,
+        }
+    }
+}
+
+impl Text for Short {
+    fn text(&self) -> &str {
+        self.as_str()
+    }
+    fn from_text(text: &str) -> Self {
+        if text.len() <= Short::INLINE {
+            let mut bytes = [0; Short::INLINE];
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            // At most INLINE, which is less than 256.
+            Short::Inline {
+                len: text.len() as u8,
+                bytes,
+            }
+        } else {
+            Short::Heap(text.into())
+        }
+    }
+}
+
+impl PartialEq for Short {
+    fn eq(&self, other: &Short) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Short {}
+
+impl PartialOrd for Short {
+    fn partial_cmp(&self, other: &Short) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Short {
+    fn cmp(&self, other: &Short) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::fmt::Debug for Short {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
 /// Makes room for one more value in a set that is usually small (a leg's deliveries, a call's reports or
 /// legs): one at a time up to four, not straight to four as `Vec` does, which would double what most
 /// sets hold. Past four, `Vec`'s doubling.
@@ -144,5 +213,34 @@ impl<T: Ord + Clone> Fact<T> {
             Fact::Many(values) => Some(Conflict::new(field, values.iter().map(show).collect())),
             Fact::Unknown | Fact::One(_) => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_text_is_its_text_whatever_its_length() {
+        assert_eq!(size_of::<Fact<Short>>(), size_of::<Fact<String>>());
+        for text in [
+            "",
+            "+15551112222",
+            "é",
+            "exactly-22-bytes-long!",
+            "twenty-three bytes long",
+            "ü".repeat(40).as_str(),
+        ] {
+            let short = Short::from_text(text);
+            assert_eq!(short.as_str(), text);
+            assert_eq!(
+                matches!(short, Short::Inline { .. }),
+                text.len() <= Short::INLINE
+            );
+            assert_eq!(format!("{short:?}"), format!("{text:?}"));
+        }
+        let (a, b) = (Short::from_text("b"), Short::from_text(&"a".repeat(30)));
+        assert!(b < a, "ordered as text, not by where it is held");
+        assert_eq!(Short::from_text("x"), Short::from_text("x"));
     }
 }

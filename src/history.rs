@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Serialize, Serializer};
 
 use crate::callback::{CallId, Callback, Cause, DecodeError, Kind, View};
-use crate::fact::{Fact, reserve_one};
+use crate::fact::{Fact, Short, reserve_one};
 use crate::hash::FastState;
 use crate::leg::{Conflict, Leg, State};
 use crate::time::{Stamp, format_timestamp};
@@ -91,8 +91,8 @@ impl CallKey {
 /// The A-leg's own facts, folded like a leg's: sets of values, whatever the order.
 #[derive(Debug, Clone, Default)]
 struct ALeg {
-    from: Fact<String>,
-    to: Fact<String>,
+    from: Fact<Short>,
+    to: Fact<Short>,
     start_time: Fact<DateTime<Utc>>,
     answer_time: Fact<DateTime<Utc>>,
     end_time: Fact<DateTime<Utc>>,
@@ -707,7 +707,7 @@ impl History {
             (false, true) => CallOutcome::Open,
             (false, false) => CallOutcome::NotConnected,
         };
-        let text = |s: &String| s.clone();
+        let text = |s: &Short| s.as_str().to_owned();
         let time = |t: &DateTime<Utc>| format_timestamp(t);
         let conflicts = [
             a.from.conflict("from", text),
@@ -722,8 +722,8 @@ impl History {
         .collect();
         Call {
             call_id,
-            from: a.from.get().map(String::as_str),
-            to: a.to.get().map(String::as_str),
+            from: a.from.get().map(Short::as_str),
+            to: a.to.get().map(Short::as_str),
             start_time: a.start_time.get().copied(),
             answer_time: a.answer_time.get().copied(),
             end_time: a.end_time.get().copied(),

@@ -14,7 +14,7 @@ use serde::{Serialize, Serializer};
 use thiserror::Error;
 
 use crate::callback::{CallId, Callback, Cause, Direction, Kind, View};
-use crate::fact::{Fact, reserve_one};
+use crate::fact::{Fact, Short, reserve_one};
 use crate::invariant::{self, Violation};
 use crate::time::{Stamp, format_timestamp};
 
@@ -297,19 +297,15 @@ pub struct Leg {
     call_id: CallId,
     parent_call_id: Fact<CallId>,
     direction: Fact<Direction>,
-    transfer_to: Fact<String>,
-    transfer_caller_id: Fact<String>,
-    /// Tags seen before the end. `<Tag>` may change a leg's tag while it runs, so these may differ.
-    tags_before_end: Fact<String>,
-    /// The tag on `transferDisconnect`: the tag in force at the end, one value unless redeliveries disagree.
-    tag_at_end: Fact<String>,
+    transfer_to: Fact<Short>,
+    transfer_caller_id: Fact<Short>,
+    /// Tags and error details, which most legs' callbacks leave out: allocated with the first of them.
+    notes: Option<Box<Notes>>,
     enqueued_time: Fact<DateTime<Utc>>,
     start_time: Fact<DateTime<Utc>>,
     answer_time: Fact<DateTime<Utc>>,
     end_time: Fact<DateTime<Utc>>,
     cause: Fact<Cause>,
-    error_message: Fact<String>,
-    error_id: Fact<String>,
     /// A callback that only an answered leg gets (`transferAnswer`, `redirect`) was folded.
     answer_callback: bool,
     /// A `transferDisconnect` was folded.
@@ -319,6 +315,35 @@ pub struct Leg {
     /// callback folded without one gets `u64::MAX - k` for the k-th delivery of its fingerprint, so that
     /// the same deliveries give the same set in any order. See [`Leg::merge`].
     seen: Vec<(u64, u64)>,
+}
+
+/// The texts of a leg that most of its callbacks leave out. A leg holds them behind one pointer, made
+/// when the first of them arrives, so that a leg without them is smaller by three quarters of their size.
+/// Never empty: a leg without any has none.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Notes {
+    /// Tags seen before the end. `<Tag>` may change a leg's tag while it runs, so these may differ.
+    tags_before_end: Fact<Short>,
+    /// The tag on `transferDisconnect`: the tag in force at the end, one value unless redeliveries disagree.
+    tag_at_end: Fact<Short>,
+    error_message: Fact<Short>,
+    error_id: Fact<Short>,
+}
+
+impl Notes {
+    const NONE: Notes = Notes {
+        tags_before_end: Fact::Unknown,
+        tag_at_end: Fact::Unknown,
+        error_message: Fact::Unknown,
+        error_id: Fact::Unknown,
+    };
+
+    fn merge(&mut self, other: &Notes) {
+        self.tags_before_end.merge(&other.tags_before_end);
+        self.tag_at_end.merge(&other.tag_at_end);
+        self.error_message.merge(&other.error_message);
+        self.error_id.merge(&other.error_id);
+    }
 }
 
 impl Leg {
@@ -337,15 +362,12 @@ impl Leg {
             direction: Fact::Unknown,
             transfer_to: Fact::Unknown,
             transfer_caller_id: Fact::Unknown,
-            tags_before_end: Fact::Unknown,
-            tag_at_end: Fact::Unknown,
+            notes: None,
             enqueued_time: Fact::Unknown,
             start_time: Fact::Unknown,
             answer_time: Fact::Unknown,
             end_time: Fact::Unknown,
             cause: Fact::Unknown,
-            error_message: Fact::Unknown,
-            error_id: Fact::Unknown,
             answer_callback: false,
             disconnected: false,
             seen: Vec::new(),
@@ -422,15 +444,15 @@ impl Leg {
         match v.kind {
             Kind::TransferDisconnect => {
                 self.disconnected = true;
-                self.tag_at_end.observe_text(v.tag);
+                self.note(|n| &mut n.tag_at_end, v.tag);
                 self.end_time.observe(v.end_time.as_ref());
                 self.cause.observe_text(v.cause);
-                self.error_message.observe_text(v.error_message);
-                self.error_id.observe_text(v.error_id);
+                self.note(|n| &mut n.error_message, v.error_message);
+                self.note(|n| &mut n.error_id, v.error_id);
             }
             Kind::TransferAnswer | Kind::Redirect => {
                 self.answer_callback = true;
-                self.tags_before_end.observe_text(v.tag);
+                self.note(|n| &mut n.tags_before_end, v.tag);
             }
             // Other B-leg callbacks contribute their ids and times only: an unknown event type may mean
             // anything, and only transferDisconnect ends a transfer leg.
@@ -439,9 +461,20 @@ impl Leg {
             | Kind::Disconnect
             | Kind::Other
             // Not a leg event; the callers refuse it.
-            | Kind::TransferComplete => self.tags_before_end.observe_text(v.tag),
+            | Kind::TransferComplete => self.note(|n| &mut n.tags_before_end, v.tag),
         }
         Applied::New
+    }
+
+    /// Adds a value to one of the [`Notes`], making them if it is the first.
+    fn note(&mut self, fact: impl FnOnce(&mut Notes) -> &mut Fact<Short>, value: Option<&str>) {
+        if value.is_some() {
+            fact(self.notes.get_or_insert_default()).observe_text(value);
+        }
+    }
+
+    fn notes(&self) -> &Notes {
+        self.notes.as_deref().unwrap_or(&Notes::NONE)
     }
 
     /// The leg's `callId`.
@@ -643,7 +676,7 @@ impl Leg {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn transfer_to(&self) -> Option<&str> {
-        self.transfer_to.get().map(String::as_str)
+        self.transfer_to.get().map(Short::as_str)
     }
 
     /// `transferCallerId`: the caller id shown on this leg.
@@ -654,7 +687,7 @@ impl Leg {
     /// # Ok::<(), callfold::EmptyCallId>(())
     /// ```
     pub fn transfer_caller_id(&self) -> Option<&str> {
-        self.transfer_caller_id.get().map(String::as_str)
+        self.transfer_caller_id.get().map(Short::as_str)
     }
 
     /// The leg's `tag`: the one in force at the end (from `transferDisconnect`) when known, else the
@@ -670,10 +703,12 @@ impl Leg {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn tag(&self) -> Option<&str> {
-        self.tag_at_end
+        let notes = self.notes();
+        notes
+            .tag_at_end
             .get()
-            .or(self.tags_before_end.get())
-            .map(String::as_str)
+            .or(notes.tags_before_end.get())
+            .map(Short::as_str)
     }
 
     /// `errorMessage` of the `transferDisconnect`.
@@ -684,7 +719,7 @@ impl Leg {
     /// # Ok::<(), callfold::EmptyCallId>(())
     /// ```
     pub fn error_message(&self) -> Option<&str> {
-        self.error_message.get().map(String::as_str)
+        self.notes().error_message.get().map(Short::as_str)
     }
 
     /// `errorId` of the `transferDisconnect`.
@@ -695,7 +730,7 @@ impl Leg {
     /// # Ok::<(), callfold::EmptyCallId>(())
     /// ```
     pub fn error_id(&self) -> Option<&str> {
-        self.error_id.get().map(String::as_str)
+        self.notes().error_id.get().map(Short::as_str)
     }
 
     /// Time in the queue: `startTime − enqueuedTime`, in milliseconds.
@@ -820,15 +855,14 @@ impl Leg {
         self.direction.merge(&other.direction);
         self.transfer_to.merge(&other.transfer_to);
         self.transfer_caller_id.merge(&other.transfer_caller_id);
-        self.tags_before_end.merge(&other.tags_before_end);
-        self.tag_at_end.merge(&other.tag_at_end);
+        if let Some(theirs) = &other.notes {
+            self.notes.get_or_insert_default().merge(theirs);
+        }
         self.enqueued_time.merge(&other.enqueued_time);
         self.start_time.merge(&other.start_time);
         self.answer_time.merge(&other.answer_time);
         self.end_time.merge(&other.end_time);
         self.cause.merge(&other.cause);
-        self.error_message.merge(&other.error_message);
-        self.error_id.merge(&other.error_id);
         self.answer_callback |= other.answer_callback;
         self.disconnected |= other.disconnected;
         if !other.seen.is_empty() {
@@ -847,22 +881,23 @@ impl Leg {
     /// # Ok::<(), callfold::EmptyCallId>(())
     /// ```
     pub fn conflicts(&self) -> Vec<Conflict> {
-        let text = |s: &String| s.clone();
+        let text = |s: &Short| s.as_str().to_owned();
         let time = |t: &DateTime<Utc>| format_timestamp(t);
+        let notes = self.notes();
         [
             self.parent_call_id
                 .conflict("parentCallId", ToString::to_string),
             self.direction.conflict("direction", ToString::to_string),
             self.transfer_to.conflict("transferTo", text),
             self.transfer_caller_id.conflict("transferCallerId", text),
-            self.tag_at_end.conflict("tag", text),
+            notes.tag_at_end.conflict("tag", text),
             self.enqueued_time.conflict("enqueuedTime", time),
             self.start_time.conflict("startTime", time),
             self.answer_time.conflict("answerTime", time),
             self.end_time.conflict("endTime", time),
             self.cause.conflict("cause", ToString::to_string),
-            self.error_message.conflict("errorMessage", text),
-            self.error_id.conflict("errorId", text),
+            notes.error_message.conflict("errorMessage", text),
+            notes.error_id.conflict("errorId", text),
         ]
         .into_iter()
         .flatten()
