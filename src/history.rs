@@ -155,7 +155,9 @@ static NO_A_LEG: ALeg = ALeg {
 #[derive(Debug, Clone)]
 pub struct History {
     tracker: Tracker<FastState>,
-    a_legs: HashMap<CallId, ALeg, FastState>,
+    /// Boxed: the table then holds pointers, and growing it (which holds the old and new tables at once)
+    /// or merging into it moves 24-byte entries instead of 160-byte ones.
+    a_legs: HashMap<CallId, Box<ALeg>, FastState>,
     latest_event_time: Option<DateTime<Utc>>,
 }
 
