@@ -115,6 +115,72 @@ impl std::fmt::Debug for Short {
     }
 }
 
+/// A sorted set of distinct values that usually holds one (a leg's deliveries): that one in place, two
+/// or more in a `Vec`. No bigger than the `Vec` alone, and a set of one costs no allocation.
+#[derive(Debug, Clone)]
+pub(crate) enum SmallSet<T> {
+    One(T),
+    /// Never exactly one value: none, or two and more.
+    Many(Vec<T>),
+}
+
+impl<T: Ord + Clone> SmallSet<T> {
+    pub(crate) const fn new() -> SmallSet<T> {
+        SmallSet::Many(Vec::new())
+    }
+
+    /// Adds `value` if it is new.
+    pub(crate) fn insert(&mut self, value: T) {
+        match self {
+            SmallSet::Many(values) if values.is_empty() => *self = SmallSet::One(value),
+            SmallSet::One(known) => match (*known).cmp(&value) {
+                std::cmp::Ordering::Equal => {}
+                std::cmp::Ordering::Less => *self = SmallSet::Many(vec![known.clone(), value]),
+                std::cmp::Ordering::Greater => *self = SmallSet::Many(vec![value, known.clone()]),
+            },
+            SmallSet::Many(values) => {
+                if let Err(at) = values.binary_search(&value) {
+                    reserve_one(values);
+                    values.insert(at, value);
+                }
+            }
+        }
+    }
+
+    /// Adds every value of `other`: the union of the two sets.
+    pub(crate) fn union(&mut self, other: &SmallSet<T>) {
+        match other {
+            SmallSet::One(value) => self.insert(value.clone()),
+            SmallSet::Many(values) if values.is_empty() => {}
+            SmallSet::Many(values) => {
+                let mut all = Vec::with_capacity(self.as_slice().len() + values.len());
+                all.extend_from_slice(self.as_slice());
+                all.extend_from_slice(values);
+                all.sort_unstable();
+                all.dedup();
+                *self = SmallSet::Many(all);
+            }
+        }
+    }
+}
+
+impl<T> SmallSet<T> {
+    pub(crate) fn as_slice(&self) -> &[T] {
+        match self {
+            SmallSet::One(value) => std::slice::from_ref(value),
+            SmallSet::Many(values) => values,
+        }
+    }
+}
+
+impl<T: PartialEq> PartialEq for SmallSet<T> {
+    fn eq(&self, other: &SmallSet<T>) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl<T: Eq> Eq for SmallSet<T> {}
+
 /// Makes room for one more value in a set that is usually small (a leg's deliveries, a call's reports or
 /// legs): one at a time up to four, not straight to four as `Vec` does, which would double what most
 /// sets hold. Past four, `Vec`'s doubling.
@@ -242,5 +308,35 @@ mod tests {
         let (a, b) = (Short::from_text("b"), Short::from_text(&"a".repeat(30)));
         assert!(b < a, "ordered as text, not by where it is held");
         assert_eq!(Short::from_text("x"), Short::from_text("x"));
+    }
+
+    #[test]
+    fn a_small_set_is_a_sorted_set_held_in_place_when_it_has_one_value() {
+        assert_eq!(
+            size_of::<SmallSet<(u64, u64)>>(),
+            size_of::<Vec<(u64, u64)>>()
+        );
+        let mut set = SmallSet::new();
+        assert!(set.as_slice().is_empty());
+        set.insert(5);
+        set.insert(5);
+        assert!(matches!(set, SmallSet::One(5)));
+        for value in [3, 9, 5, 1, 9] {
+            set.insert(value);
+        }
+        assert_eq!(set.as_slice(), [1, 3, 5, 9]);
+        let mut other = SmallSet::new();
+        other.insert(4);
+        other.union(&set);
+        other.union(&SmallSet::new());
+        assert_eq!(other.as_slice(), [1, 3, 4, 5, 9]);
+        let mut one = SmallSet::new();
+        one.union(&other);
+        one.union(&other);
+        assert_eq!(one, other, "idempotent");
+        let mut empty = SmallSet::new();
+        empty.union(&SmallSet::One(7));
+        assert_eq!(empty, SmallSet::One(7));
+        assert_ne!(empty, SmallSet::new());
     }
 }

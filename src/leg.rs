@@ -14,7 +14,7 @@ use serde::{Serialize, Serializer};
 use thiserror::Error;
 
 use crate::callback::{CallId, Callback, Cause, Direction, Kind, View};
-use crate::fact::{Fact, Short, reserve_one};
+use crate::fact::{Fact, Short, SmallSet};
 use crate::invariant::{self, Violation};
 use crate::time::{Stamp, format_timestamp};
 
@@ -314,7 +314,7 @@ pub struct Leg {
     /// id is the line number when a log is replayed, so that folds of different lines merge exactly; a
     /// callback folded without one gets `u64::MAX - k` for the k-th delivery of its fingerprint, so that
     /// the same deliveries give the same set in any order. See [`Leg::merge`].
-    seen: Vec<(u64, u64)>,
+    seen: SmallSet<(u64, u64)>,
 }
 
 /// The texts of a leg that most of its callbacks leave out. A leg holds them behind one pointer, made
@@ -370,7 +370,7 @@ impl Leg {
             cause: Fact::Unknown,
             answer_callback: false,
             disconnected: false,
-            seen: Vec::new(),
+            seen: SmallSet::new(),
         }
     }
 
@@ -417,16 +417,14 @@ impl Leg {
         parent_id: impl FnOnce(&str) -> CallId,
     ) -> Applied {
         let fingerprint = v.fingerprint();
-        let first = self.seen.partition_point(|&(f, _)| f < fingerprint);
-        let known = self.seen[first..]
+        let seen = self.seen.as_slice();
+        let first = seen.partition_point(|&(f, _)| f < fingerprint);
+        let known = seen[first..]
             .iter()
             .take_while(|&&(f, _)| f == fingerprint)
             .count();
         let id = delivery.unwrap_or(u64::MAX - known as u64);
-        if let Err(at) = self.seen.binary_search(&(fingerprint, id)) {
-            reserve_one(&mut self.seen);
-            self.seen.insert(at, (fingerprint, id));
-        }
+        self.seen.insert((fingerprint, id));
         if known > 0 {
             return Applied::Duplicate;
         }
@@ -792,13 +790,13 @@ impl Leg {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn events(&self) -> u32 {
-        let distinct = self
-            .seen
+        let seen = self.seen.as_slice();
+        let distinct = seen
             .iter()
-            .zip(self.seen.iter().skip(1))
+            .zip(seen.iter().skip(1))
             .filter(|(a, b)| a.0 != b.0)
             .count()
-            + usize::from(!self.seen.is_empty());
+            + usize::from(!seen.is_empty());
         u32::try_from(distinct).unwrap_or(u32::MAX)
     }
 
@@ -813,7 +811,7 @@ impl Leg {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn duplicates(&self) -> u32 {
-        u32::try_from(self.seen.len())
+        u32::try_from(self.seen.as_slice().len())
             .unwrap_or(u32::MAX)
             .saturating_sub(self.events())
     }
@@ -865,11 +863,7 @@ impl Leg {
         self.cause.merge(&other.cause);
         self.answer_callback |= other.answer_callback;
         self.disconnected |= other.disconnected;
-        if !other.seen.is_empty() {
-            self.seen.extend_from_slice(&other.seen);
-            self.seen.sort_unstable();
-            self.seen.dedup();
-        }
+        self.seen.union(&other.seen);
         Ok(())
     }
 
