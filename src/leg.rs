@@ -318,8 +318,8 @@ pub struct Leg {
 }
 
 /// The texts of a leg that most of its callbacks leave out. A leg holds them behind one pointer, made
-/// when the first of them arrives, so that a leg without them is smaller by three quarters of their size.
-/// Never empty: a leg without any has none.
+/// when the first of them arrives, so that a leg without them is 88 bytes smaller. Never empty: a leg
+/// without any has none.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 struct Notes {
     /// Tags seen before the end. `<Tag>` may change a leg's tag while it runs, so these may differ.
