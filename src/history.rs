@@ -709,11 +709,10 @@ impl History {
             (false, true) => CallOutcome::Open,
             (false, false) => CallOutcome::NotConnected,
         };
-        let text = |s: &Short| s.as_str().to_owned();
         let time = |t: &DateTime<Utc>| format_timestamp(t);
         let conflicts = [
-            a.from.conflict("from", text),
-            a.to.conflict("to", text),
+            a.from.conflict("from", ToString::to_string),
+            a.to.conflict("to", ToString::to_string),
             a.start_time.conflict("startTime", time),
             a.answer_time.conflict("answerTime", time),
             a.end_time.conflict("endTime", time),

@@ -875,23 +875,25 @@ impl Leg {
     /// # Ok::<(), callfold::EmptyCallId>(())
     /// ```
     pub fn conflicts(&self) -> Vec<Conflict> {
-        let text = |s: &Short| s.as_str().to_owned();
         let time = |t: &DateTime<Utc>| format_timestamp(t);
         let notes = self.notes();
         [
             self.parent_call_id
                 .conflict("parentCallId", ToString::to_string),
             self.direction.conflict("direction", ToString::to_string),
-            self.transfer_to.conflict("transferTo", text),
-            self.transfer_caller_id.conflict("transferCallerId", text),
-            notes.tag_at_end.conflict("tag", text),
+            self.transfer_to.conflict("transferTo", ToString::to_string),
+            self.transfer_caller_id
+                .conflict("transferCallerId", ToString::to_string),
+            notes.tag_at_end.conflict("tag", ToString::to_string),
             self.enqueued_time.conflict("enqueuedTime", time),
             self.start_time.conflict("startTime", time),
             self.answer_time.conflict("answerTime", time),
             self.end_time.conflict("endTime", time),
             self.cause.conflict("cause", ToString::to_string),
-            notes.error_message.conflict("errorMessage", text),
-            notes.error_id.conflict("errorId", text),
+            notes
+                .error_message
+                .conflict("errorMessage", ToString::to_string),
+            notes.error_id.conflict("errorId", ToString::to_string),
         ]
         .into_iter()
         .flatten()

@@ -205,14 +205,14 @@ struct Folded {
 /// id, a leg whose callbacks disagree on naming a parent, a line that is not JSON) is still folded by
 /// exactly one worker, and merging folds from different lines is exact, so the history does not depend
 /// on where a line went.
-pub(crate) struct Router {
+struct Router {
     parent: Finder<'static>,
     call: Finder<'static>,
     workers: u64,
 }
 
 impl Router {
-    pub(crate) fn new(workers: usize) -> Router {
+    fn new(workers: usize) -> Router {
         Router {
             parent: Finder::new(br#""parentCallId":""#),
             call: Finder::new(br#""callId":""#),
@@ -221,7 +221,7 @@ impl Router {
     }
 
     /// The worker, in `0..workers`, that folds `body`.
-    pub(crate) fn worker(&self, body: &[u8]) -> usize {
+    fn worker(&self, body: &[u8]) -> usize {
         let id = string_after(&self.parent, body)
             .or_else(|| string_after(&self.call, body))
             .unwrap_or_default();

@@ -415,12 +415,8 @@ impl<S: BuildHasher + Default> Tracker<S> {
         for (parent, children) in other.children {
             match self.children.entry(parent) {
                 Entry::Occupied(mut mine) => {
-                    let mine = mine.get_mut();
                     for child in children {
-                        if !mine.contains(&child) {
-                            reserve_one(mine);
-                            mine.push(child);
-                        }
+                        push_child(mine.get_mut(), child);
                     }
                 }
                 Entry::Vacant(slot) => {
@@ -433,12 +429,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
     /// Records `child` under `parent` in the parent index, once.
     fn add_child(&mut self, parent: &CallId, child: CallId) {
         match self.children.get_mut(parent.as_str()) {
-            Some(children) => {
-                if !children.contains(&child) {
-                    reserve_one(children);
-                    children.push(child);
-                }
-            }
+            Some(children) => push_child(children, child),
             None => {
                 self.children.insert(parent.clone(), vec![child]);
             }
@@ -580,5 +571,13 @@ impl<S: BuildHasher + Default> Tracker<S> {
     /// ```
     pub fn is_empty(&self) -> bool {
         self.legs.is_empty()
+    }
+}
+
+/// Adds `child` to a parent's legs unless it is there.
+fn push_child(children: &mut Vec<CallId>, child: CallId) {
+    if !children.contains(&child) {
+        reserve_one(children);
+        children.push(child);
     }
 }
