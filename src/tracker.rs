@@ -34,9 +34,13 @@ use crate::leg::{Applied, Conflict, Leg, State};
 /// callfold's offline replay ([`History`](crate::History)) is what uses a faster, unkeyed one.
 #[derive(Debug, Clone)]
 pub struct Tracker<S = RandomState> {
-    /// Boxed: a leg is a few hundred bytes, and growing the map moves only pointers.
-    legs: HashMap<CallId, Box<Leg>, S>,
-    children: HashMap<CallId, Vec<CallId>, S>,
+    /// Every leg held, side by side: a leg is found through the index, and the parent index points
+    /// straight at its legs. Kept in step with both indexes: every place they hold is in here.
+    legs: Vec<Leg>,
+    /// Where each leg is in `legs`, by `callId`.
+    index: HashMap<CallId, usize, S>,
+    /// The legs that named each `parentCallId`, as places in `legs`.
+    children: HashMap<CallId, Vec<usize>, S>,
     retention: Option<TimeDelta>,
     max_legs: Option<usize>,
     /// Legs in the order they ended, with the time (the caller's clock) at which they did.
@@ -138,7 +142,8 @@ impl<S: BuildHasher + Default> Tracker<S> {
     /// A tracker whose maps hash with `S`.
     pub(crate) fn with_hasher() -> Tracker<S> {
         Tracker {
-            legs: HashMap::default(),
+            legs: Vec::new(),
+            index: HashMap::default(),
             children: HashMap::default(),
             retention: None,
             max_legs: None,
@@ -259,13 +264,10 @@ impl<S: BuildHasher + Default> Tracker<S> {
             };
         }
         let before = self
-            .legs
-            .get(id)
+            .leg(id.as_str())
             .map(|leg| (leg.conflicts(), leg.violations()));
-        let (previous, duplicate) = self.fold_leg(&View::of(callback), Some(now), None, |_| None);
-        let Some(leg) = self.legs.get(id) else {
-            unreachable!("the leg was just folded")
-        };
+        let (previous, duplicate, leg) =
+            self.fold_leg(&View::of(callback), Some(now), None, |_| None);
         let (conflicts_before, violations_before) = before.unwrap_or_default();
         Update::Leg(LegUpdate {
             call_id: id.clone(),
@@ -336,7 +338,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
         let Some(max) = self.max_legs else {
             return true;
         };
-        if self.legs.len() < max || self.legs.contains_key(id) {
+        if self.legs.len() < max || self.index.contains_key(id) {
             return true;
         }
         while let Some((_, ended)) = self.ended.pop_front() {
@@ -347,27 +349,28 @@ impl<S: BuildHasher + Default> Tracker<S> {
         false
     }
 
-    /// Folds a leg callback into its leg (made if new) and keeps the indexes. Gives the leg, its previous
-    /// state (`None` if new) and whether the callback was a redelivery. `now` dates a leg that ends, for
-    /// retention.
+    /// Folds a leg callback into its leg (made if new) and keeps the indexes. Gives the leg's previous
+    /// state (`None` if new), whether the callback was a redelivery, and the leg. `now` dates a leg that
+    /// ends, for retention.
     fn fold_leg(
         &mut self,
         v: &View<'_>,
         now: Option<DateTime<Utc>>,
         delivery: Option<u64>,
         known_id: impl FnOnce(&str) -> Option<CallId>,
-    ) -> (Option<State>, bool) {
+    ) -> (Option<State>, bool, &Leg) {
         // One lookup for a known leg; the id is copied only for a new one.
-        let (previous, parents_before, leg) = if let Some(leg) = self.legs.get_mut(v.call_id) {
-            (Some(leg.state()), leg.parent_call_ids().len(), leg)
+        let (place, known) = if let Some(&place) = self.index.get(v.call_id) {
+            (place, true)
         } else {
             let id = CallId(v.call_id.into());
-            let leg = self
-                .legs
-                .entry(id.clone())
-                .or_insert_with(|| Box::new(Leg::new(id)));
-            (None, 0, leg)
+            self.index.insert(id.clone(), self.legs.len());
+            self.legs.push(Leg::new(id));
+            (self.legs.len() - 1, false)
         };
+        let leg = &mut self.legs[place];
+        let previous = known.then(|| leg.state());
+        let parents_before = leg.parent_call_ids().len();
         let children = &self.children;
         let applied = leg.apply_view(v, delivery, |parent| {
             children
@@ -391,10 +394,10 @@ impl<S: BuildHasher + Default> Tracker<S> {
                 .iter()
                 .find(|id| id.as_str() == parent)
         {
-            let (parent, child) = (parent.clone(), leg.call_id().clone());
-            self.add_child(&parent, child);
+            let parent = parent.clone();
+            self.add_child(&parent, place);
         }
-        (previous, duplicate)
+        (previous, duplicate, &self.legs[place])
     }
 
     /// Adds the legs of `other`: merged into the leg of the same id, or taken as they are. Retention and
@@ -403,16 +406,30 @@ impl<S: BuildHasher + Default> Tracker<S> {
         // A replay's workers fold separate calls, so most legs and parents are new here: room for them
         // all at once, not by doubling.
         self.legs.reserve(other.legs.len());
+        self.index.reserve(other.index.len());
         self.children.reserve(other.children.len());
-        for (id, leg) in other.legs {
-            if let Some(mine) = self.legs.get_mut(&id) {
+        // Where each of `other`'s legs is now. They are taken from the end, and the list they leave gives
+        // its memory back as it shortens, so that the two lists never both hold every leg.
+        let (mut legs, mut moved) = (other.legs, vec![0; other.index.len()]);
+        let give_back = (legs.len() / 8).max(4096);
+        while let Some(leg) = legs.pop() {
+            moved[legs.len()] = if let Some(&place) = self.index.get(leg.call_id().as_str()) {
                 // Same id, so it cannot fail.
-                let _ = mine.merge(&leg);
+                let _ = self.legs[place].merge(&leg);
+                place
             } else {
-                self.legs.insert(id, leg);
+                self.index.insert(leg.call_id().clone(), self.legs.len());
+                self.legs.push(leg);
+                self.legs.len() - 1
+            };
+            if legs.len() % give_back == 0 {
+                legs.shrink_to_fit();
             }
         }
-        for (parent, children) in other.children {
+        for (parent, mut children) in other.children {
+            for child in &mut children {
+                *child = moved[*child];
+            }
             match self.children.entry(parent) {
                 Entry::Occupied(mut mine) => {
                     for child in children {
@@ -426,12 +443,12 @@ impl<S: BuildHasher + Default> Tracker<S> {
         }
     }
 
-    /// Records `child` under `parent` in the parent index, once.
-    fn add_child(&mut self, parent: &CallId, child: CallId) {
+    /// Records the leg at `place` under `parent` in the parent index, once.
+    fn add_child(&mut self, parent: &CallId, place: usize) {
         match self.children.get_mut(parent.as_str()) {
-            Some(children) => push_child(children, child),
+            Some(children) => push_child(children, place),
             None => {
-                self.children.insert(parent.clone(), vec![child]);
+                self.children.insert(parent.clone(), vec![place]);
             }
         }
     }
@@ -475,12 +492,27 @@ impl<S: BuildHasher + Default> Tracker<S> {
     /// # Ok::<(), callfold::DecodeError>(())
     /// ```
     pub fn remove(&mut self, call_id: &str) -> Option<Leg> {
-        let leg = *self.legs.remove(call_id)?;
+        let place = self.index.remove(call_id)?;
+        let leg = self.legs.swap_remove(place);
         for parent in leg.parent_call_ids() {
             if let Some(children) = self.children.get_mut(parent) {
-                children.retain(|child| child.as_str() != call_id);
+                children.retain(|&child| child != place);
                 if children.is_empty() {
                     self.children.remove(parent);
+                }
+            }
+        }
+        // The last leg moved into the hole: the indexes follow it.
+        let last = self.legs.len();
+        if let Some(moved) = self.legs.get(place) {
+            if let Some(at) = self.index.get_mut(moved.call_id().as_str()) {
+                *at = place;
+            }
+            for parent in moved.parent_call_ids() {
+                for child in self.children.get_mut(parent).into_iter().flatten() {
+                    if *child == last {
+                        *child = place;
+                    }
                 }
             }
         }
@@ -493,7 +525,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
     /// assert!(callfold::Tracker::new().leg("c-b").is_none());
     /// ```
     pub fn leg(&self, call_id: &str) -> Option<&Leg> {
-        self.legs.get(call_id).map(|leg| &**leg)
+        self.legs.get(*self.index.get(call_id)?)
     }
 
     /// The legs whose callbacks named this `parentCallId`, by `callId`.
@@ -527,7 +559,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
             .get(parent_call_id)
             .into_iter()
             .flatten()
-            .filter_map(|id| self.legs.get(id).map(|leg| &**leg))
+            .filter_map(|&place| self.legs.get(place))
     }
 
     /// Every leg, in no particular order.
@@ -536,7 +568,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
     /// assert_eq!(callfold::Tracker::new().legs().count(), 0);
     /// ```
     pub fn legs(&self) -> impl Iterator<Item = &Leg> {
-        self.legs.values().map(|leg| &**leg)
+        self.legs.iter()
     }
 
     /// Every leg, sorted by `callId`: the same list whatever order the callbacks came in.
@@ -550,7 +582,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
     /// # Ok::<(), callfold::DecodeError>(())
     /// ```
     pub fn into_sorted_legs(self) -> Vec<Leg> {
-        let mut legs: Vec<Leg> = self.legs.into_values().map(|leg| *leg).collect();
+        let mut legs = self.legs;
         legs.sort_by(|a, b| a.call_id().cmp(b.call_id()));
         legs
     }
@@ -575,7 +607,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
 }
 
 /// Adds `child` to a parent's legs unless it is there.
-fn push_child(children: &mut Vec<CallId>, child: CallId) {
+fn push_child(children: &mut Vec<usize>, child: usize) {
     if !children.contains(&child) {
         reserve_one(children);
         children.push(child);

@@ -2,6 +2,7 @@
 
 use callfold::{State, Tracker, Update, parse_timestamp};
 use chrono::{DateTime, TimeDelta, Utc};
+use proptest::prelude::*;
 
 fn at(text: &str) -> DateTime<Utc> {
     parse_timestamp(text).unwrap()
@@ -234,4 +235,69 @@ fn at_the_bound_the_leg_that_ended_first_makes_room() {
         .map(|l| l.call_id().to_string())
         .collect();
     assert_eq!(ids, ["c-7", "c-8", "c-9"]);
+}
+
+/// The bodies of leg `i`: one naming parent `first`, and, when `second` is set, one naming that parent
+/// too (a leg whose callbacks disagree about their parent is indexed under both).
+fn leg_bodies(i: usize, first: u8, second: Option<u8>) -> Vec<String> {
+    std::iter::once(first)
+        .chain(second)
+        .map(|parent| {
+            format!(
+                r#"{{"eventType":"transferAnswer","callId":"c-{i}","parentCallId":"c-a{parent}"}}"#
+            )
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::Direct(
+            "proptest-regressions/tracker.txt",
+        ))),
+        ..ProptestConfig::default()
+    })]
+
+    /// Removing legs, in any order, leaves the tracker as if their callbacks had never come: every other
+    /// leg is found by its id and under each parent it named, as it was.
+    #[test]
+    fn removing_legs_leaves_the_others_as_they_were(
+        (legs, order) in prop::collection::vec((0..4u8, prop::option::of(0..4u8)), 1..40)
+            .prop_flat_map(|legs| {
+                let order = Just((0..legs.len()).collect::<Vec<_>>()).prop_shuffle();
+                (Just(legs), order)
+            }),
+        kept in 0..40usize,
+    ) {
+        let now = at("2026-11-23T14:00:00Z");
+        let feed = |tracker: &mut Tracker, i: usize| {
+            let (first, second) = legs[i];
+            for body in leg_bodies(i, first, second) {
+                tracker.feed_at(body.as_bytes(), now).unwrap();
+            }
+        };
+        let mut tracker = Tracker::new();
+        for i in 0..legs.len() {
+            feed(&mut tracker, i);
+        }
+        let kept = kept.min(legs.len());
+        for &i in &order[kept..] {
+            let id = format!("c-{i}");
+            prop_assert!(tracker.remove(&id).is_some());
+            prop_assert!(tracker.remove(&id).is_none());
+        }
+        let mut expected = Tracker::new();
+        for &i in &order[..kept] {
+            feed(&mut expected, i);
+        }
+        prop_assert_eq!(tracker.len(), kept);
+        for i in 0..legs.len() {
+            let id = format!("c-{i}");
+            prop_assert_eq!(tracker.leg(&id), expected.leg(&id));
+        }
+        for parent in 0..4 {
+            let parent = format!("c-a{parent}");
+            prop_assert_eq!(tracker.legs_of(&parent), expected.legs_of(&parent));
+        }
+    }
 }
