@@ -9,6 +9,7 @@ use serde::{Serialize, Serializer};
 use crate::callback::{CallId, Callback, Cause, DecodeError, Kind, View};
 use crate::fact::{Fact, Short, reserve_one};
 use crate::hash::FastState;
+use crate::json::{self, Object, Value};
 use crate::leg::{Conflict, Leg, State};
 use crate::time::{Stamp, format_timestamp};
 use crate::tracker::Tracker;
@@ -216,6 +217,93 @@ impl<'a> Call<'a> {
         self.attempts
             .iter()
             .flat_map(|a| a.legs.iter().map(|p| p.leg))
+    }
+
+    /// Appends the call's JSON object, a line of `callfold history` without its newline, to `out`: the
+    /// same bytes as serializing the call with `serde_json`, written faster.
+    ///
+    /// ```
+    /// let mut history = callfold::History::new();
+    /// history.apply(&r#"{"eventType":"transferAnswer","callId":"c-b","parentCallId":"c-a","tag":"say \"hi\""}"#.parse()?);
+    /// let call = &history.calls(&Default::default())[0];
+    /// let mut out = Vec::new();
+    /// call.write_json(&mut out);
+    /// assert_eq!(out, serde_json::to_vec(call)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let time = |t: Option<DateTime<Utc>>| t.as_ref().map(Stamp::of);
+        let mut call = Object::new(out);
+        call.field("callId", &self.call_id);
+        call.field("from", &self.from);
+        call.field("to", &self.to);
+        call.field("startTime", &time(self.start_time));
+        call.field("answerTime", &time(self.answer_time));
+        call.field("endTime", &time(self.end_time));
+        call.field("cause", &self.cause.map(Cause::as_str));
+        call.field("outcome", self.outcome.as_str());
+        call.field("causes", &self.causes());
+        json::array(
+            call.key("transferCompletes"),
+            self.transfer_completes,
+            |out, c| {
+                let mut report = Object::new(out);
+                report.field("eventTime", &time(c.event_time));
+                report.field("cause", &c.cause.as_ref().map(Cause::as_str));
+                report.field("transferTo", &c.transfer_to);
+                report.field("transferCallerId", &c.transfer_caller_id);
+                report.field("errorMessage", &c.error_message);
+                report.end();
+            },
+        );
+        json::array(call.key("attempts"), &self.attempts, |out, a| {
+            let mut attempt = Object::new(out);
+            attempt.field("attempt", &a.number);
+            json::array(attempt.key("legs"), &a.legs, |out, p| {
+                p.leg.call_id().write(out);
+            });
+            attempt.field("winner", &a.winner);
+            attempt.field("why", &a.why);
+            attempt.end();
+        });
+        let legs = self
+            .attempts
+            .iter()
+            .flat_map(|a| a.legs.iter().map(move |p| (a.number, p)));
+        json::array(call.key("legs"), legs, |out, (number, p)| {
+            let mut leg = Object::new(out);
+            p.leg.write_fields(&mut leg);
+            leg.field("attempt", &number);
+            leg.field("placedBy", &p.placed_by);
+            leg.field("stale", &p.stale);
+            leg.field("transferTo", &p.leg.transfer_to());
+            leg.field("transferCallerId", &p.leg.transfer_caller_id());
+            leg.field("tag", &p.leg.tag());
+            leg.field("errorMessage", &p.leg.error_message());
+            leg.end();
+        });
+        json::array(call.key("conflicts"), &self.conflicts, |out, c| {
+            c.to_string().write(out);
+        });
+        call.end();
+    }
+
+    /// The causes of a call that did not connect, each once, sorted; none for one that did or is open.
+    fn causes(&self) -> Vec<&str> {
+        match self.outcome {
+            CallOutcome::NotConnected => {
+                let mut causes: Vec<&str> = self
+                    .attempts
+                    .iter()
+                    .flat_map(|a| &a.why)
+                    .map(String::as_str)
+                    .collect();
+                causes.sort_unstable();
+                causes.dedup();
+                causes
+            }
+            CallOutcome::Connected | CallOutcome::Open => Vec::new(),
+        }
     }
 }
 
@@ -894,20 +982,7 @@ fn placement(leg: &Leg) -> (Option<DateTime<Utc>>, Option<&'static str>) {
 impl Serialize for Call<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let time = |t: Option<DateTime<Utc>>| t.as_ref().map(Stamp::of);
-        let causes: Vec<&str> = match self.outcome {
-            CallOutcome::NotConnected => {
-                let mut causes: Vec<&str> = self
-                    .attempts
-                    .iter()
-                    .flat_map(|a| &a.why)
-                    .map(String::as_str)
-                    .collect();
-                causes.sort_unstable();
-                causes.dedup();
-                causes
-            }
-            CallOutcome::Connected | CallOutcome::Open => Vec::new(),
-        };
+        let causes = self.causes();
         CallRecord {
             call_id: self.call_id,
             from: self.from,

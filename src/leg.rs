@@ -16,6 +16,7 @@ use thiserror::Error;
 use crate::callback::{CallId, Callback, Cause, Direction, Kind, View};
 use crate::fact::{Fact, Short, SmallSet};
 use crate::invariant::{self, Violation};
+use crate::json::{self, Object, Value};
 use crate::time::{Stamp, format_timestamp};
 
 /// Where a leg is in its life. It only moves forward: enqueued → ringing → answered → ended.
@@ -917,6 +918,50 @@ impl Leg {
 }
 
 /// The `callfold legs` JSON line.
+impl Leg {
+    /// Appends the leg's JSON object, a line of `callfold legs` without its newline, to `out`: the same
+    /// bytes as serializing the leg with `serde_json`, written faster.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","cause":"busy","endTime":"2026-11-24T10:00:00Z"}"#.parse()?)?;
+    /// let mut out = Vec::new();
+    /// leg.write_json(&mut out);
+    /// assert_eq!(out, serde_json::to_vec(&leg)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let mut leg = Object::new(out);
+        self.write_fields(&mut leg);
+        leg.end();
+    }
+
+    /// Writes the leg's keys and values into an object, as its `Serialize` does.
+    pub(crate) fn write_fields(&self, leg: &mut Object<'_>) {
+        let time = |t: Option<DateTime<Utc>>| t.as_ref().map(Stamp::of);
+        leg.field("callId", &self.call_id);
+        leg.field("parentCallId", &self.parent_call_id());
+        leg.field("state", self.state().as_str());
+        leg.field("outcome", &self.outcome().map(Outcome::as_str));
+        leg.field("cause", &self.cause().map(Cause::as_str));
+        leg.field("enqueuedTime", &time(self.enqueued_time()));
+        leg.field("startTime", &time(self.start_time()));
+        leg.field("answerTime", &time(self.answer_time()));
+        leg.field("endTime", &time(self.end_time()));
+        leg.field("queueMs", &self.queue_ms());
+        leg.field("ringMs", &self.ring_ms());
+        leg.field("talkMs", &self.talk_ms());
+        leg.field("events", &self.events());
+        leg.field("duplicates", &self.duplicates());
+        json::array(leg.key("conflicts"), self.conflicts(), |out, c| {
+            c.to_string().write(out);
+        });
+        json::array(leg.key("violations"), self.violations(), |out, v| {
+            v.code().write(out);
+        });
+    }
+}
+
 impl Serialize for Leg {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let time = |t: Option<DateTime<Utc>>| t.as_ref().map(Stamp::of);

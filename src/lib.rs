@@ -56,6 +56,7 @@ mod generate;
 mod hash;
 mod history;
 mod invariant;
+mod json;
 mod leg;
 mod log;
 mod parallel;

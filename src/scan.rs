@@ -79,7 +79,13 @@ fn skip_space(b: &[u8], mut i: usize) -> usize {
 
 /// The index of the quote that ends the string whose text starts at `i`, or `None` when the string has a
 /// backslash escape or a control character (which JSON forbids raw), or does not end.
-fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
+fn string_end(b: &[u8], i: usize) -> Option<usize> {
+    first_special(b, i).filter(|&at| b[at] == b'"')
+}
+
+/// The index of the first byte from `i` that a JSON string cannot hold as it is: `"`, `\`, or a
+/// control character below 0x20. `None` when there is none.
+pub(crate) fn first_special(b: &[u8], mut i: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // Eight bytes at a time: a byte equal to `"` or `\`, or below 0x20, sets its high bit in `stop`
@@ -96,18 +102,14 @@ fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
             | (w.wrapping_sub(ONES * 0x20) & !w))
             & HIGH;
         if stop != 0 {
-            let at = i + (stop.trailing_zeros() / 8) as usize;
-            return (b[at] == b'"').then_some(at);
+            return Some(i + (stop.trailing_zeros() / 8) as usize);
         }
         i += 8;
     }
-    loop {
-        match *b.get(i)? {
-            b'"' => return Some(i),
-            b'\\' | 0..0x20 => return None,
-            _ => i += 1,
-        }
-    }
+    b[i.min(b.len())..]
+        .iter()
+        .position(|&c| matches!(c, b'"' | b'\\' | 0..0x20))
+        .map(|at| i + at)
 }
 
 #[cfg(test)]

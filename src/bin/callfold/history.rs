@@ -111,8 +111,7 @@ impl Formatted {
         match format {
             Format::Json => {
                 for call in calls {
-                    serde_json::to_writer(&mut formatted.bytes, call)
-                        .map_err(std::io::Error::from)?;
+                    call.write_json(&mut formatted.bytes);
                     formatted.bytes.push(b'\n');
                 }
             }

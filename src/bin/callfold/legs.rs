@@ -24,10 +24,13 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     legs.sort_by(|a, b| a.call_id().cmp(b.call_id()));
     let mut findings = counts.rejected > 0;
     let mut out = stdout();
+    let mut line = Vec::new();
     for leg in legs.drain(..) {
         findings |= !leg.conflicts().is_empty() || !leg.violations().is_empty();
-        serde_json::to_writer(&mut out, leg).map_err(std::io::Error::from)?;
-        out.write_all(b"\n")?;
+        line.clear();
+        leg.write_json(&mut line);
+        line.push(b'\n');
+        out.write_all(&line)?;
     }
     out.flush()?;
     exit_without_freeing(history);
