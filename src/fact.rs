@@ -144,12 +144,7 @@ impl<T: Ord + Clone> SmallSet<T> {
                 std::cmp::Ordering::Less => *self = SmallSet::Many(vec![known.clone(), value]),
                 std::cmp::Ordering::Greater => *self = SmallSet::Many(vec![value, known.clone()]),
             },
-            SmallSet::Many(values) => {
-                if let Err(at) = values.binary_search(&value) {
-                    reserve_one(values);
-                    values.insert(at, value);
-                }
-            }
+            SmallSet::Many(values) => insert_sorted(values, value),
         }
     }
 
@@ -186,6 +181,15 @@ impl<T: PartialEq> PartialEq for SmallSet<T> {
 }
 
 impl<T: Eq> Eq for SmallSet<T> {}
+
+/// Adds `value` to a sorted set held in a `Vec` (distinct values, smallest first) unless it is there,
+/// with the room [`reserve_one`] makes.
+pub(crate) fn insert_sorted<T: Ord>(values: &mut Vec<T>, value: T) {
+    if let Err(at) = values.binary_search(&value) {
+        reserve_one(values);
+        values.insert(at, value);
+    }
+}
 
 /// Makes room for one more value in a set that is usually small (a leg's deliveries, a call's reports or
 /// legs): one at a time up to four, not straight to four as `Vec` does, which would double what most

@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Serialize, Serializer};
 
 use crate::callback::{CallId, Callback, Cause, DecodeError, Kind, View};
-use crate::fact::{Fact, Short, reserve_one};
+use crate::fact::{Fact, Short, insert_sorted};
 use crate::hash::FastState;
 use crate::json::{self, Object, Value};
 use crate::leg::{Conflict, Leg, State};
@@ -103,18 +103,15 @@ struct ALeg {
 }
 
 impl ALeg {
-    fn merge(&mut self, other: &ALeg) {
+    fn merge(&mut self, other: ALeg) {
         self.from.merge(&other.from);
         self.to.merge(&other.to);
         self.start_time.merge(&other.start_time);
         self.answer_time.merge(&other.answer_time);
         self.end_time.merge(&other.end_time);
         self.cause.merge(&other.cause);
-        for report in &other.completes {
-            if let Err(at) = self.completes.binary_search(report) {
-                reserve_one(&mut self.completes);
-                self.completes.insert(at, report.clone());
-            }
+        for report in other.completes {
+            insert_sorted(&mut self.completes, report);
         }
     }
 }
@@ -488,7 +485,7 @@ impl History {
         self.a_legs.reserve(other.a_legs.len());
         for (id, a) in other.a_legs {
             match self.a_legs.get_mut(&id) {
-                Some(mine) => mine.merge(&a),
+                Some(mine) => mine.merge(*a),
                 None => {
                     self.a_legs.insert(id, a);
                 }
@@ -547,10 +544,7 @@ impl History {
                     transfer_caller_id: v.transfer_caller_id.map(str::to_owned),
                     error_message: v.error_message.map(str::to_owned),
                 };
-                if let Err(at) = a.completes.binary_search(&report) {
-                    reserve_one(&mut a.completes);
-                    a.completes.insert(at, report);
-                }
+                insert_sorted(&mut a.completes, report);
             }
             Kind::Disconnect => {
                 a.start_time.observe(v.start_time.as_ref());

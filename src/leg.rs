@@ -917,7 +917,6 @@ impl Leg {
     }
 }
 
-/// The `callfold legs` JSON line.
 impl Leg {
     /// Appends the leg's JSON object, a line of `callfold legs` without its newline, to `out`: the same
     /// bytes as serializing the leg with `serde_json`, written faster.
@@ -962,6 +961,7 @@ impl Leg {
     }
 }
 
+/// The `callfold legs` JSON line.
 impl Serialize for Leg {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let time = |t: Option<DateTime<Utc>>| t.as_ref().map(Stamp::of);
