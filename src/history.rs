@@ -654,6 +654,7 @@ impl History {
     ) -> Result<(), E> {
         let entries = self.entries();
         crate::parallel::map_chunks(&entries, CHUNK_CALLS, threads, each, |chunk| {
+            self.touch(chunk);
             let calls: Vec<Call<'_>> = chunk
                 .iter()
                 .filter_map(|entry| self.build(entry, options))
@@ -685,6 +686,23 @@ impl History {
         );
         entries.sort_unstable_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         entries
+    }
+
+    /// Reads the first thing building each call of `chunk` needs: its A-leg and each of its legs. Calls
+    /// are listed by id, so their legs lie anywhere in memory, and building one call is too long for the
+    /// processor to start on the next call's cache misses meanwhile; here every read is independent of the
+    /// last, so the misses overlap. About a tenth of the time of building and writing the calls.
+    fn touch(&self, chunk: &[Entry<'_>]) {
+        let mut read = 0;
+        for entry in chunk {
+            if let Entry::Call(id, a) = entry {
+                read ^= a.completes.len();
+                for leg in self.tracker.children_of(id.as_str()) {
+                    read ^= leg.state() as usize;
+                }
+            }
+        }
+        std::hint::black_box(read);
     }
 
     /// The call of an entry, if it has transfer activity: a leg that keeps it as parent, or a
