@@ -11,7 +11,7 @@ use crate::fact::{Fact, Short, insert_sorted};
 use crate::hash::FastState;
 use crate::json::{self, Object, Value};
 use crate::leg::{Conflict, Leg, State};
-use crate::time::{Stamp, format_timestamp};
+use crate::time::{Stamp, format_timestamp, stamp};
 use crate::tracker::Tracker;
 
 /// Settings of the history projection.
@@ -229,14 +229,13 @@ impl<'a> Call<'a> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn write_json(&self, out: &mut Vec<u8>) {
-        let time = |t: Option<DateTime<Utc>>| t.as_ref().map(Stamp::of);
         let mut call = Object::new(out);
         call.field("callId", &self.call_id);
         call.field("from", &self.from);
         call.field("to", &self.to);
-        call.field("startTime", &time(self.start_time));
-        call.field("answerTime", &time(self.answer_time));
-        call.field("endTime", &time(self.end_time));
+        call.field("startTime", &stamp(self.start_time));
+        call.field("answerTime", &stamp(self.answer_time));
+        call.field("endTime", &stamp(self.end_time));
         call.field("cause", &self.cause.map(Cause::as_str));
         call.field("outcome", self.outcome.as_str());
         call.field("causes", &self.causes());
@@ -245,7 +244,7 @@ impl<'a> Call<'a> {
             self.transfer_completes,
             |out, c| {
                 let mut report = Object::new(out);
-                report.field("eventTime", &time(c.event_time));
+                report.field("eventTime", &stamp(c.event_time));
                 report.field("cause", &c.cause.as_ref().map(Cause::as_str));
                 report.field("transferTo", &c.transfer_to);
                 report.field("transferCallerId", &c.transfer_caller_id);
@@ -730,13 +729,15 @@ impl History {
     pub(crate) fn legs_of_call(&self, key: &CallKey) -> Vec<&Leg> {
         match key {
             CallKey::Call(parent) => self.kept_children(parent),
-            CallKey::Orphan(id) => self
-                .tracker
-                .leg(id.as_str())
-                .filter(|leg| leg.parent_call_id().is_none())
-                .into_iter()
-                .collect(),
+            CallKey::Orphan(id) => self.orphan(id).into_iter().collect(),
         }
+    }
+
+    /// The leg with this id, if its callbacks named no parent: a call of its own.
+    fn orphan(&self, id: &CallId) -> Option<&Leg> {
+        self.tracker
+            .leg(id.as_str())
+            .filter(|leg| leg.parent_call_id().is_none())
     }
 
     /// One call, if it has transfer activity.
@@ -747,11 +748,7 @@ impl History {
                 Some((id, a)) => Entry::Call(id, a),
                 None => Entry::Call(self.tracker.parent_id(parent.as_str())?, &NO_A_LEG),
             },
-            CallKey::Orphan(id) => Entry::Orphan(
-                self.tracker
-                    .leg(id.as_str())
-                    .filter(|leg| leg.parent_call_id().is_none())?,
-            ),
+            CallKey::Orphan(id) => Entry::Orphan(self.orphan(id)?),
         };
         self.build(&entry, options)
     }
@@ -993,15 +990,14 @@ fn placement(leg: &Leg) -> (Option<DateTime<Utc>>, Option<&'static str>) {
 /// `errorMessage`.
 impl Serialize for Call<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let time = |t: Option<DateTime<Utc>>| t.as_ref().map(Stamp::of);
         let causes = self.causes();
         CallRecord {
             call_id: self.call_id,
             from: self.from,
             to: self.to,
-            start_time: time(self.start_time),
-            answer_time: time(self.answer_time),
-            end_time: time(self.end_time),
+            start_time: stamp(self.start_time),
+            answer_time: stamp(self.answer_time),
+            end_time: stamp(self.end_time),
             cause: self.cause.map(Cause::as_str),
             outcome: self.outcome.as_str(),
             causes,
@@ -1009,7 +1005,7 @@ impl Serialize for Call<'_> {
                 .transfer_completes
                 .iter()
                 .map(|c| CompleteRecord {
-                    event_time: time(c.event_time),
+                    event_time: stamp(c.event_time),
                     cause: c.cause.as_ref().map(Cause::as_str),
                     transfer_to: c.transfer_to.as_deref(),
                     transfer_caller_id: c.transfer_caller_id.as_deref(),

@@ -17,7 +17,7 @@ use crate::callback::{CallId, Callback, Cause, Direction, Kind, View};
 use crate::fact::{Fact, Short, SmallSet};
 use crate::invariant::{self, Violation};
 use crate::json::{self, Object, Value};
-use crate::time::{Stamp, format_timestamp};
+use crate::time::{format_timestamp, stamp};
 
 /// Where a leg is in its life. It only moves forward: enqueued → ringing → answered → ended.
 ///
@@ -937,16 +937,15 @@ impl Leg {
 
     /// Writes the leg's keys and values into an object, as its `Serialize` does.
     pub(crate) fn write_fields(&self, leg: &mut Object<'_>) {
-        let time = |t: Option<DateTime<Utc>>| t.as_ref().map(Stamp::of);
         leg.field("callId", &self.call_id);
         leg.field("parentCallId", &self.parent_call_id());
         leg.field("state", self.state().as_str());
         leg.field("outcome", &self.outcome().map(Outcome::as_str));
         leg.field("cause", &self.cause().map(Cause::as_str));
-        leg.field("enqueuedTime", &time(self.enqueued_time()));
-        leg.field("startTime", &time(self.start_time()));
-        leg.field("answerTime", &time(self.answer_time()));
-        leg.field("endTime", &time(self.end_time()));
+        leg.field("enqueuedTime", &stamp(self.enqueued_time()));
+        leg.field("startTime", &stamp(self.start_time()));
+        leg.field("answerTime", &stamp(self.answer_time()));
+        leg.field("endTime", &stamp(self.end_time()));
         leg.field("queueMs", &self.queue_ms());
         leg.field("ringMs", &self.ring_ms());
         leg.field("talkMs", &self.talk_ms());
@@ -964,17 +963,16 @@ impl Leg {
 /// The `callfold legs` JSON line.
 impl Serialize for Leg {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let time = |t: Option<DateTime<Utc>>| t.as_ref().map(Stamp::of);
         let mut map = s.serialize_map(Some(16))?;
         map.serialize_entry("callId", &self.call_id)?;
         map.serialize_entry("parentCallId", &self.parent_call_id())?;
         map.serialize_entry("state", &self.state())?;
         map.serialize_entry("outcome", &self.outcome())?;
         map.serialize_entry("cause", &self.cause())?;
-        map.serialize_entry("enqueuedTime", &time(self.enqueued_time()))?;
-        map.serialize_entry("startTime", &time(self.start_time()))?;
-        map.serialize_entry("answerTime", &time(self.answer_time()))?;
-        map.serialize_entry("endTime", &time(self.end_time()))?;
+        map.serialize_entry("enqueuedTime", &stamp(self.enqueued_time()))?;
+        map.serialize_entry("startTime", &stamp(self.start_time()))?;
+        map.serialize_entry("answerTime", &stamp(self.answer_time()))?;
+        map.serialize_entry("endTime", &stamp(self.end_time()))?;
         map.serialize_entry("queueMs", &self.queue_ms())?;
         map.serialize_entry("ringMs", &self.ring_ms())?;
         map.serialize_entry("talkMs", &self.talk_ms())?;

@@ -98,6 +98,7 @@ impl History {
         if threads <= 1 || log.keeps_rejects() {
             return replay_here(log, &mut report);
         }
+        let router = &Router::new(threads);
         std::thread::scope(|scope| {
             let (done_tx, done_rx) = mpsc::channel::<Folded>();
             let mut workers = Vec::with_capacity(threads);
@@ -105,8 +106,7 @@ impl History {
             for worker in 0..threads {
                 let (tx, rx) = mpsc::sync_channel::<Arc<Block>>(2);
                 let done = done_tx.clone();
-                let router = Router::new(threads);
-                workers.push(scope.spawn(move || fold_blocks(worker, &router, &rx, &done)));
+                workers.push(scope.spawn(move || fold_blocks(worker, router, &rx, &done)));
                 inboxes.push(tx);
             }
             drop(done_tx);

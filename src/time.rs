@@ -167,6 +167,11 @@ pub(crate) enum Stamp {
     Long(String),
 }
 
+/// A known time as [`Stamp`], for writing a time that may be unknown (`null`).
+pub(crate) fn stamp(t: Option<DateTime<Utc>>) -> Option<Stamp> {
+    t.as_ref().map(Stamp::of)
+}
+
 impl Stamp {
     pub(crate) fn of(t: &DateTime<Utc>) -> Stamp {
         let (date, time) = (t.date_naive(), t.time());
