@@ -1,6 +1,7 @@
 //! The ratio table of issue 5, measured in one run on one file: the JSON-syntax floor (`serde_json` into
 //! `IgnoredAny`), callfold's decode + validate, `callfold history` end to end on one thread and on all
-//! cores, fold memory per leg, and the official Python SDK on the same lines.
+//! cores, fold memory per leg (`callfold legs`, and `callfold history`), and the official Python SDK on
+//! the same lines.
 //!
 //! ```text
 //! cargo bench --bench ratios                      # a generated log of about 1M events
@@ -141,10 +142,17 @@ fn main() {
     println!();
     for (threads, label) in [("1", "1 thread"), ("0", "all cores")] {
         match fold_memory(options.memory_calls, threads) {
-            Some((legs, grown)) => println!(
-                "fold memory, {label}: {legs} legs, peak RSS growth {} MB, {} bytes per leg (`callfold legs`, generated input piped in)",
-                grown / 1_000_000,
-                grown / legs.max(1)
+            Some(FoldMemory {
+                legs,
+                legs_grown,
+                history_grown,
+            }) => println!(
+                "fold memory, {label}: {legs} legs, peak RSS growth {} MB, {} bytes per leg (`callfold legs`, \
+                 generated input piped in); `callfold history`: {} MB, {} bytes per leg",
+                legs_grown / 1_000_000,
+                legs_grown / legs.max(1),
+                history_grown / 1_000_000,
+                history_grown / legs.max(1),
             ),
             None => println!("fold memory: /usr/bin/time is needed to read peak RSS"),
         }
@@ -259,25 +267,33 @@ print((time.perf_counter() - start) / len(lines))
     Some(Duration::from_secs_f64(seconds))
 }
 
-/// Peak RSS growth of `callfold legs` over a generated log piped in, against the same run on one call,
-/// and the number of legs it folded.
-/// `threads` is `--threads`, or "0" for the default (one per core).
-fn fold_memory(calls: u32, threads: &str) -> Option<(u64, u64)> {
+/// Peak RSS growth over a generated log piped in, against the same run on one call: of `callfold legs`
+/// (the fold of the legs alone), and of `callfold history` (legs, A-legs and the calls built from them).
+struct FoldMemory {
+    /// How many legs `callfold legs` printed.
+    legs: u64,
+    legs_grown: u64,
+    history_grown: u64,
+}
+
+/// [`FoldMemory`] for `threads`: `--threads`, or "0" for the default (one per core).
+fn fold_memory(calls: u32, threads: &str) -> Option<FoldMemory> {
     let threads = match threads {
         "0" => String::new(),
         n => format!("--threads {n}"),
     };
-    let measure = |calls: u32| -> Option<(u64, u64)> {
+    // Lines printed, and peak RSS in bytes.
+    let measure = |command: &str, calls: u32| -> Option<(u64, u64)> {
         let mut child = Command::new("sh")
             .arg("-c")
             .arg(format!(
-                "{BIN} generate --calls {calls} --seed 9 | /usr/bin/time -f '%M' -o /dev/stderr {BIN} legs --quiet {threads} -"
+                "{BIN} generate --calls {calls} --seed 9 | /usr/bin/time -f '%M' -o /dev/stderr {BIN} {command} --quiet {threads} -"
             ))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .ok()?;
-        let mut legs = 0u64;
+        let mut lines = 0u64;
         let mut stdout = child.stdout.take()?;
         let mut buf = vec![0; 1 << 16];
         loop {
@@ -285,7 +301,7 @@ fn fold_memory(calls: u32, threads: &str) -> Option<(u64, u64)> {
             if n == 0 {
                 break;
             }
-            legs += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+            lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
         }
         let out = child.wait_with_output().ok()?;
         let kib: u64 = String::from_utf8_lossy(&out.stderr)
@@ -294,9 +310,18 @@ fn fold_memory(calls: u32, threads: &str) -> Option<(u64, u64)> {
             .trim()
             .parse()
             .ok()?;
-        Some((legs, kib * 1024))
+        Some((lines, kib * 1024))
     };
-    let (_, base) = measure(1)?;
-    let (legs, peak) = measure(calls)?;
-    Some((legs, peak.saturating_sub(base)))
+    let grown = |command: &str| -> Option<(u64, u64)> {
+        let (_, base) = measure(command, 1)?;
+        let (lines, peak) = measure(command, calls)?;
+        Some((lines, peak.saturating_sub(base)))
+    };
+    let (legs, legs_grown) = grown("legs")?;
+    let (_, history_grown) = grown("history")?;
+    Some(FoldMemory {
+        legs,
+        legs_grown,
+        history_grown,
+    })
 }

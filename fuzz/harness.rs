@@ -56,6 +56,29 @@ pub fn read_and_fold(data: &[u8]) {
     for leg in &forward {
         let _ = serde_json::to_string(leg).expect("a leg always serialises");
     }
+    // The replay of the legs alone, on one thread and on two, reads the same lines into the same legs.
+    let facts = |leg: &Leg| {
+        let id = leg.call_id().clone();
+        (
+            id,
+            leg.state(),
+            leg.events(),
+            leg.duplicates(),
+            leg.conflicts(),
+            leg.violations(),
+        )
+    };
+    for threads in [1, 2] {
+        let mut reader = LogReader::new(data);
+        let replayed = Leg::replay(&mut reader, threads, |_| Ok::<(), ()>(()))
+            .expect("a slice reads without error");
+        assert_eq!(reader.counts(), counts, "{threads} threads");
+        assert_eq!(
+            replayed.iter().map(facts).collect::<Vec<_>>(),
+            forward.iter().map(facts).collect::<Vec<_>>(),
+            "{threads} threads"
+        );
+    }
 }
 
 /// The tracker fed a sequence of bodies (split at newlines): it never panics, every update is about the

@@ -1,6 +1,6 @@
 //! The fast path must not change results: `Callback::from_slice` (the flat scanner, falling back to
 //! `serde_json`) and `Callback::from_slice_with_serde` (`serde_json` alone) agree on every line, errors
-//! included, and so do a replay on one thread and on several.
+//! included, and so do a replay on one thread and on several, and a replay of the legs alone.
 //!
 //! The million-line check is `#[ignore]`d in debug builds' everyday runs; `.ci/run` runs it in release:
 //! `cargo test --release --test fast_path -- --include-ignored`.
@@ -13,7 +13,9 @@ use std::path::Path;
 mod support;
 use support::{FIXTURES, fixtures};
 
-use callfold::{Callback, GenerateOptions, History, HistoryOptions, LogReader, generate};
+use callfold::{
+    Callback, GenerateOptions, History, HistoryOptions, Leg, LogError, LogReader, Stop, generate,
+};
 
 fn agree(line: &[u8]) {
     assert_eq!(
@@ -87,21 +89,35 @@ fn both_paths_agree_on_a_generated_log_of_a_million_callbacks() {
     assert!(generated(166_000, 0.0) >= 1_000_000);
 }
 
-/// Replays `log` on `threads` threads: each call, as JSON, the bad lines, and the reader's counts.
-fn replay(log: &[u8], threads: usize) -> (Vec<String>, Vec<String>, callfold::Counts) {
+/// Runs `replay` on `log`: what it gives, the bad lines it reported, and the reader's counts.
+fn replayed<T>(
+    log: &[u8],
+    replay: impl FnOnce(
+        &mut LogReader<&[u8]>,
+        &mut dyn FnMut(&LogError) -> Result<(), ()>,
+    ) -> Result<T, Stop<()>>,
+) -> (T, Vec<String>, callfold::Counts) {
     let mut reader = LogReader::new(log);
     let mut bad = Vec::new();
-    let history = History::replay(&mut reader, threads, |error| {
+    let folded = replay(&mut reader, &mut |error| {
         bad.push(error.to_string());
-        Ok::<(), ()>(())
+        Ok(())
     })
     .unwrap();
+    (folded, bad, reader.counts())
+}
+
+/// Replays `log` on `threads` threads: each call, as JSON, the bad lines, and the reader's counts.
+fn replay(log: &[u8], threads: usize) -> (Vec<String>, Vec<String>, callfold::Counts) {
+    let (history, bad, counts) = replayed(log, |reader, report| {
+        History::replay(reader, threads, report)
+    });
     let calls: Vec<String> = history
         .calls(&HistoryOptions::default())
         .iter()
         .map(|call| serde_json::to_string(call).unwrap())
         .collect();
-    (calls, bad, reader.counts())
+    (calls, bad, counts)
 }
 
 fn generated_log(calls: u64, seed: u64) -> Vec<u8> {
@@ -172,6 +188,39 @@ fn a_replay_gives_the_same_history_as_the_fold_of_every_line() {
         .map(|call| serde_json::to_string(call).unwrap())
         .collect();
     assert_eq!(replay(&log, 2).0, calls);
+}
+
+/// Replays only the legs of `log` on `threads` threads: each leg, as JSON, the bad lines, and the counts.
+fn replay_legs(log: &[u8], threads: usize) -> (Vec<String>, Vec<String>, callfold::Counts) {
+    let (legs, bad, counts) = replayed(log, |reader, report| Leg::replay(reader, threads, report));
+    let legs = legs
+        .iter()
+        .map(|leg| serde_json::to_string(leg).unwrap())
+        .collect();
+    (legs, bad, counts)
+}
+
+#[test]
+fn a_replay_of_the_legs_alone_gives_the_legs_of_the_history() {
+    let log = generated_log(4_000, 15);
+    let mut reader = LogReader::new(&log[..]);
+    let history = History::replay(&mut reader, 1, |_| Ok::<(), ()>(())).unwrap();
+    let mut legs: Vec<&Leg> = history.legs().collect();
+    legs.sort_by(|a, b| a.call_id().cmp(b.call_id()));
+    let legs: Vec<String> = legs
+        .iter()
+        .map(|leg| serde_json::to_string(leg).unwrap())
+        .collect();
+    assert!(legs.len() > 6_000, "{} legs", legs.len());
+    let (_, bad, counts) = replay(&log, 1);
+    assert!(!bad.is_empty(), "the faults include malformed lines");
+    for threads in [1, 2, 3] {
+        assert_eq!(
+            replay_legs(&log, threads),
+            (legs.clone(), bad.clone(), counts),
+            "{threads} threads"
+        );
+    }
 }
 
 /// Checks the fast JSON writers against `serde_json` on every call and leg of a history.

@@ -7,8 +7,8 @@ use std::io::{self, BufRead, BufReader, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use callfold::{
-    Call, Callback, Counts, History, HistoryOptions, LogError, LogReader, Stop, StreamingHistory,
-    parse_timestamp,
+    Call, Callback, Counts, History, HistoryOptions, Leg, LogError, LogReader, Stop,
+    StreamingHistory, parse_timestamp,
 };
 use chrono::{DateTime, TimeDelta, Utc};
 use flate2::bufread::MultiGzDecoder;
@@ -333,15 +333,41 @@ pub fn read_log(
 /// Folds the whole log into a history, on `--threads` threads.
 pub fn read_history(
     args: &LogArgs,
-    mut bad_line: impl FnMut(&LogError) -> Result<(), Failure>,
+    bad_line: impl FnMut(&LogError) -> Result<(), Failure>,
 ) -> Result<(History, Counts), Failure> {
+    replay_with(args, bad_line, |log, threads, report| {
+        History::replay(log, threads, report)
+    })
+}
+
+/// Folds the legs of the whole log, and nothing else, on `--threads` threads: sorted by `callId`.
+pub fn read_legs(
+    args: &LogArgs,
+    bad_line: impl FnMut(&LogError) -> Result<(), Failure>,
+) -> Result<(Vec<Leg>, Counts), Failure> {
+    replay_with(args, bad_line, |log, threads, report| {
+        Leg::replay(log, threads, report)
+    })
+}
+
+/// Opens the log and runs `replay` on it (`History::replay` or `Leg::replay`), with bad lines reported
+/// above the progress bar.
+fn replay_with<T>(
+    args: &LogArgs,
+    mut bad_line: impl FnMut(&LogError) -> Result<(), Failure>,
+    replay: impl FnOnce(
+        &mut LogReader<Box<dyn BufRead>>,
+        usize,
+        &mut dyn FnMut(&LogError) -> Result<(), Failure>,
+    ) -> Result<T, Stop<Failure>>,
+) -> Result<(T, Counts), Failure> {
     let mut open = OpenLog::new(args)?;
     let progress = open.progress.clone();
-    let replayed = History::replay(&mut open.log, args.threads(), |error| {
+    let replayed = replay(&mut open.log, args.threads(), &mut |error| {
         OpenLog::report(progress.as_ref(), &mut bad_line, error)
     });
     match replayed {
-        Ok(history) => Ok((history, open.finish())),
+        Ok(folded) => Ok((folded, open.finish())),
         Err(Stop::Report(failure)) => Err(failure),
         Err(Stop::Log(error)) => Err(open.failure(error)),
     }
@@ -405,11 +431,11 @@ pub fn map_calls<T: Send>(
     Ok((counts, false))
 }
 
-/// Leaves a whole-log history to the operating system, which takes a process's memory back at once:
-/// freeing millions of small allocations one by one takes about as long as reading the log. Only for
-/// what lives until the process exits.
-pub fn exit_without_freeing(history: History) {
-    std::mem::forget(history);
+/// Leaves what a whole log folded into (a history, the legs) to the operating system, which takes a
+/// process's memory back at once: freeing millions of small allocations one by one takes about as long
+/// as reading the log. Only for what lives until the process exits.
+pub fn exit_without_freeing<T>(folded: T) {
+    std::mem::forget(folded);
 }
 
 /// The failure for a read error in the middle of the log named `name`.

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::input::{Failure, LogArgs, exit_without_freeing, read_history, stdout, to_stderr};
+use crate::input::{Failure, LogArgs, exit_without_freeing, read_legs, stdout, to_stderr};
 
 /// Arguments of `callfold legs`.
 #[derive(clap::Args)]
@@ -19,13 +19,11 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {
-    let (history, counts) = read_history(&args.log, to_stderr)?;
-    let mut legs: Vec<_> = history.legs().collect();
-    legs.sort_by(|a, b| a.call_id().cmp(b.call_id()));
+    let (legs, counts) = read_legs(&args.log, to_stderr)?;
     let mut findings = counts.rejected > 0;
     let mut out = stdout();
     let mut line = Vec::new();
-    for leg in legs.drain(..) {
+    for leg in &legs {
         findings |= !leg.conflicts().is_empty() || !leg.violations().is_empty();
         line.clear();
         leg.write_json(&mut line);
@@ -33,6 +31,6 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         out.write_all(&line)?;
     }
     out.flush()?;
-    exit_without_freeing(history);
+    exit_without_freeing(legs);
     Ok(crate::exit(findings))
 }
