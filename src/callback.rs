@@ -111,6 +111,9 @@ macro_rules! open_enum {
         }
 
         impl $name {
+            /// The documented values, in the order listed.
+            pub(crate) const KNOWN: &'static [$name] = &[$(Self::$variant,)*];
+
             /// The value exactly as Bandwidth spells it.
             ///
             /// ```

@@ -1,6 +1,8 @@
 //! A fact about a call: the set of distinct values callbacks gave it. Folding adds to the set, so the
 //! order of callbacks and their redeliveries do not matter; two or more values are a conflict.
 
+use chrono::{DateTime, Utc};
+
 use crate::callback::{CallId, Cause, Direction};
 use crate::leg::Conflict;
 
@@ -292,6 +294,148 @@ impl<T: Ord + Clone> Fact<T> {
     }
 }
 
+/// An open enum ([`Cause`], [`Direction`]) whose documented values a [`Code`] numbers.
+pub(crate) trait Open: Text + Ord + Clone + 'static {
+    /// The documented values, in a fixed order: code `k` is `KNOWN[k - 1]`.
+    const KNOWN: &'static [Self];
+}
+
+impl Open for Cause {
+    const KNOWN: &'static [Cause] = Cause::KNOWN;
+}
+
+impl Open for Direction {
+    const KNOWN: &'static [Direction] = Direction::KNOWN;
+}
+
+/// A fact of an open enum in one byte, for what most legs hold: nothing, or one documented value. Any
+/// other set (a value no list names, two values or more) lives in an overflow [`Fact`] that the owner
+/// keeps elsewhere and hands to each call; it is made, through `overflow`, only when first needed.
+/// Canonical, so that equal sets are equal codes and equal overflows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Code(u8);
+
+impl Code {
+    const UNKNOWN: u8 = 0;
+    const OVERFLOW: u8 = u8::MAX;
+    pub(crate) const NONE: Code = Code(Code::UNKNOWN);
+
+    /// The values, smallest first.
+    pub(crate) fn values<T: Open>(self, overflow: &Fact<T>) -> &[T] {
+        match self.0 {
+            Code::UNKNOWN => &[],
+            Code::OVERFLOW => overflow.values(),
+            known => T::KNOWN
+                .get(usize::from(known) - 1..usize::from(known))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The value kept: the only one, or the smallest.
+    pub(crate) fn get<T: Open>(self, overflow: &Fact<T>) -> Option<&T> {
+        self.values(overflow).first()
+    }
+
+    /// The conflict, when the fact holds two values or more.
+    pub(crate) fn conflict<T: Open>(
+        self,
+        overflow: &Fact<T>,
+        field: &'static str,
+    ) -> Option<Conflict> {
+        if self.0 == Code::OVERFLOW {
+            overflow.conflict(field, |value| value.text().to_owned())
+        } else {
+            None
+        }
+    }
+
+    /// Adds a value given as text.
+    pub(crate) fn observe_text<'a, T: Open>(
+        &mut self,
+        text: Option<&str>,
+        overflow: impl FnOnce() -> &'a mut Fact<T>,
+    ) {
+        let Some(text) = text else { return };
+        let code = T::KNOWN
+            .iter()
+            .position(|known| known.text() == text)
+            // At most 254 documented values (both lists hold a dozen).
+            .map(|at| at as u8 + 1);
+        match (self.0, code) {
+            (Code::UNKNOWN, Some(code)) => self.0 = code,
+            (known, Some(code)) if known == code => {}
+            (Code::OVERFLOW, _) => overflow().observe_text(Some(text)),
+            (known, _) => {
+                let overflow = overflow();
+                if let Some(value) = T::KNOWN.get(usize::from(known).wrapping_sub(1)) {
+                    overflow.observe(Some(value));
+                }
+                overflow.observe_text(Some(text));
+                self.0 = Code::OVERFLOW;
+            }
+        }
+    }
+}
+
+/// A time fact in eight bytes, for what most legs hold: nothing, or one time as nanoseconds since the
+/// epoch (the years 1678 to 2261). Any other set (a time outside those years, two times or more) lives
+/// in an overflow [`Fact`], as for [`Code`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PackedTime(i64);
+
+impl PackedTime {
+    const UNKNOWN: i64 = i64::MIN;
+    const OVERFLOW: i64 = i64::MIN + 1;
+    pub(crate) const NONE: PackedTime = PackedTime(PackedTime::UNKNOWN);
+
+    /// The time kept: the only one, or the earliest.
+    pub(crate) fn get(self, overflow: &Fact<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        match self.0 {
+            PackedTime::UNKNOWN => None,
+            PackedTime::OVERFLOW => overflow.get().copied(),
+            nanos => Some(DateTime::from_timestamp_nanos(nanos)),
+        }
+    }
+
+    pub(crate) fn is_known(self) -> bool {
+        self.0 != PackedTime::UNKNOWN
+    }
+
+    /// Every time, earliest first.
+    pub(crate) fn values(self, overflow: &Fact<DateTime<Utc>>) -> Vec<DateTime<Utc>> {
+        match self.0 {
+            PackedTime::OVERFLOW => overflow.values().to_vec(),
+            _ => self.get(overflow).into_iter().collect(),
+        }
+    }
+
+    /// Adds a time.
+    pub(crate) fn observe<'a>(
+        &mut self,
+        time: Option<&DateTime<Utc>>,
+        overflow: impl FnOnce() -> &'a mut Fact<DateTime<Utc>>,
+    ) {
+        let Some(time) = time else { return };
+        // A leap second (a fraction past 999,999,999 ns) has no nanosecond count of its own.
+        let nanos = time.timestamp_nanos_opt().filter(|&nanos| {
+            nanos > PackedTime::OVERFLOW && time.timestamp_subsec_nanos() < 1_000_000_000
+        });
+        match (self.0, nanos) {
+            (PackedTime::UNKNOWN, Some(nanos)) => self.0 = nanos,
+            (known, Some(nanos)) if known == nanos => {}
+            (PackedTime::OVERFLOW, _) => overflow().observe(Some(time)),
+            (known, _) => {
+                let overflow = overflow();
+                if known != PackedTime::UNKNOWN {
+                    overflow.observe(Some(&DateTime::from_timestamp_nanos(known)));
+                }
+                overflow.observe(Some(time));
+                self.0 = PackedTime::OVERFLOW;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,5 +492,104 @@ mod tests {
         empty.union(&SmallSet::One(7));
         assert_eq!(empty, SmallSet::One(7));
         assert_ne!(empty, SmallSet::new());
+    }
+
+    /// Every order of `values`, for checking that a fold does not depend on it.
+    fn orders<T: Clone>(values: &[T]) -> Vec<Vec<T>> {
+        if values.len() <= 1 {
+            return vec![values.to_vec()];
+        }
+        let mut all = Vec::new();
+        for (i, first) in values.iter().enumerate() {
+            let mut rest = values.to_vec();
+            rest.remove(i);
+            for mut order in orders(&rest) {
+                order.insert(0, first.clone());
+                all.push(order);
+            }
+        }
+        all
+    }
+
+    fn coded(texts: &[&str]) -> (Code, Fact<Cause>) {
+        let (mut code, mut overflow) = (Code::NONE, Fact::Unknown);
+        for text in texts {
+            code.observe_text(Some(text), || &mut overflow);
+        }
+        (code, overflow)
+    }
+
+    #[test]
+    fn a_code_holds_one_documented_value_in_place_and_any_other_set_in_its_overflow() {
+        assert_eq!(size_of::<Code>(), 1);
+        let (code, overflow) = coded(&["busy", "busy"]);
+        assert_eq!(
+            (code.get(&overflow), &overflow),
+            (Some(&Cause::Busy), &Fact::Unknown)
+        );
+        assert_eq!(code.conflict(&overflow, "cause"), None);
+        // A value no list names is kept verbatim, without a conflict.
+        let (code, overflow) = coded(&["some-new-cause"]);
+        assert_eq!(code.values(&overflow), [Cause::from("some-new-cause")]);
+        assert_eq!(code.conflict(&overflow, "cause"), None);
+        assert_eq!(coded(&[]).0.get(&Fact::<Cause>::Unknown), None);
+        // Two values or more: the same set, the same code and overflow, in every order.
+        for texts in [
+            &["busy", "hangup"][..],
+            &["hangup", "some-new-cause", "busy", "hangup"],
+        ] {
+            let expected = coded(texts);
+            let mut sorted: Vec<Cause> = texts.iter().map(|t| Cause::from(*t)).collect();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(expected.0.values(&expected.1), sorted);
+            let conflict = expected.0.conflict(&expected.1, "cause").unwrap();
+            assert_eq!(conflict.values().len(), sorted.len());
+            for order in orders(texts) {
+                assert_eq!(coded(&order), expected, "{order:?}");
+            }
+        }
+    }
+
+    fn packed(times: &[DateTime<Utc>]) -> (PackedTime, Fact<DateTime<Utc>>) {
+        let (mut time, mut overflow) = (PackedTime::NONE, Fact::Unknown);
+        for t in times {
+            time.observe(Some(t), || &mut overflow);
+        }
+        (time, overflow)
+    }
+
+    #[test]
+    fn a_packed_time_holds_one_time_in_place_and_any_other_set_in_its_overflow() {
+        use chrono::NaiveDate;
+        assert_eq!(size_of::<PackedTime>(), 8);
+        let at = |y, nanos| {
+            NaiveDate::from_ymd_opt(y, 6, 20)
+                .and_then(|d| d.and_hms_nano_opt(15, 54, 59, nanos))
+                .unwrap()
+                .and_utc()
+        };
+        let usual = at(2019, 234_567_891);
+        let (time, overflow) = packed(&[usual, usual]);
+        assert_eq!(
+            (time.get(&overflow), &overflow),
+            (Some(usual), &Fact::Unknown)
+        );
+        assert!(time.is_known() && !PackedTime::NONE.is_known());
+        // Outside the years a nanosecond count holds, and a leap second: kept exactly, in the overflow.
+        for odd in [at(1500, 0), at(9999, 999_999_999), at(2016, 1_500_000_000)] {
+            let (time, overflow) = packed(&[odd]);
+            assert_eq!(time.get(&overflow), Some(odd));
+            assert_eq!(overflow, Fact::One(odd));
+            assert_eq!(time.values(&overflow), [odd]);
+        }
+        // Two times or more: the same set in every order, the earliest kept.
+        let times = [usual, at(1500, 0), at(2019, 234_567_892), usual];
+        let expected = packed(&times);
+        assert_eq!(expected.0.get(&expected.1), Some(at(1500, 0)));
+        assert_eq!(expected.0.values(&expected.1).len(), 3);
+        for order in orders(&times) {
+            assert_eq!(packed(&order), expected);
+        }
     }
 }

@@ -14,7 +14,7 @@ use serde::{Serialize, Serializer};
 use thiserror::Error;
 
 use crate::callback::{CallId, Callback, Cause, Direction, Kind, View};
-use crate::fact::{Fact, Short, SmallSet};
+use crate::fact::{Code, Fact, PackedTime, Short, SmallSet};
 use crate::invariant::{self, Violation};
 use crate::json::{self, Object, Value};
 use crate::time::{format_timestamp, stamp};
@@ -293,20 +293,21 @@ pub enum Applied {
 /// assert!(leg.violations().is_empty() && leg.conflicts().is_empty());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Leg {
     call_id: CallId,
     parent_call_id: Fact<CallId>,
-    direction: Fact<Direction>,
     transfer_to: Fact<Short>,
     transfer_caller_id: Fact<Short>,
-    /// Tags and error details, which most legs' callbacks leave out: allocated with the first of them.
-    notes: Option<Box<Notes>>,
-    enqueued_time: Fact<DateTime<Utc>>,
-    start_time: Fact<DateTime<Utc>>,
-    answer_time: Fact<DateTime<Utc>>,
-    end_time: Fact<DateTime<Utc>>,
-    cause: Fact<Cause>,
+    /// What few legs hold, made when the first of it arrives (see [`Rare`]).
+    rare: Option<Box<Rare>>,
+    /// `enqueuedTime`, `startTime`, `answerTime` and `endTime` ([`ENQUEUED`] ...), each in eight bytes;
+    /// other sets than one time in 1678–2261 are in `overflow.times`.
+    times: [PackedTime; 4],
+    /// In one byte; a value no list names, or two values, are in `overflow.directions`.
+    direction: Code,
+    /// In one byte; a value no list names, or two values, are in `overflow.causes`.
+    cause: Code,
     /// A callback that only an answered leg gets (`transferAnswer`, `redirect`) was folded.
     answer_callback: bool,
     /// A `transferDisconnect` was folded.
@@ -318,32 +319,79 @@ pub struct Leg {
     seen: SmallSet<(u64, u64)>,
 }
 
-/// The texts of a leg that most of its callbacks leave out. A leg holds them behind one pointer, made
-/// when the first of them arrives, so that a leg without them is 88 bytes smaller. Never empty: a leg
-/// without any has none.
+/// Indexes into [`Leg`]'s `times`, and the fields they come from.
+const ENQUEUED: usize = 0;
+const START: usize = 1;
+const ANSWER: usize = 2;
+const END: usize = 3;
+const TIME_FIELDS: [&str; 4] = ["enqueuedTime", "startTime", "answerTime", "endTime"];
+
+/// The facts of a leg that most of its callbacks leave out: tags and error details, and the
+/// [`Overflow`] of its one-byte and eight-byte facts. A leg holds them behind one pointer, made when the
+/// first of them arrives, so that a leg without them is smaller by all of it. Never empty: a leg without
+/// any has none.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-struct Notes {
+struct Rare {
     /// Tags seen before the end. `<Tag>` may change a leg's tag while it runs, so these may differ.
     tags_before_end: Fact<Short>,
     /// The tag on `transferDisconnect`: the tag in force at the end, one value unless redeliveries disagree.
     tag_at_end: Fact<Short>,
     error_message: Fact<Short>,
     error_id: Fact<Short>,
+    /// Behind a pointer of its own: rarer still, and the legs with tags or errors need not carry it.
+    overflow: Option<Box<Overflow>>,
 }
 
-impl Notes {
-    const NONE: Notes = Notes {
+impl Rare {
+    const NONE: Rare = Rare {
         tags_before_end: Fact::Unknown,
         tag_at_end: Fact::Unknown,
         error_message: Fact::Unknown,
         error_id: Fact::Unknown,
+        overflow: None,
     };
+}
 
-    fn merge(&mut self, other: &Notes) {
-        self.tags_before_end.merge(&other.tags_before_end);
-        self.tag_at_end.merge(&other.tag_at_end);
-        self.error_message.merge(&other.error_message);
-        self.error_id.merge(&other.error_id);
+/// What the one-byte and eight-byte facts of a leg do not hold: a cause or direction no list names, a
+/// time outside 1678–2261, two values or more (a conflict). Never empty, as [`Rare`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Overflow {
+    times: [Fact<DateTime<Utc>>; 4],
+    directions: Fact<Direction>,
+    causes: Fact<Cause>,
+}
+
+impl Overflow {
+    const NONE: Overflow = Overflow {
+        times: [Fact::Unknown, Fact::Unknown, Fact::Unknown, Fact::Unknown],
+        directions: Fact::Unknown,
+        causes: Fact::Unknown,
+    };
+}
+
+/// The leg's facts, as its accessors give them.
+#[expect(
+    clippy::missing_fields_in_debug,
+    reason = "the one-byte and eight-byte facts are shown as the values they stand for"
+)]
+impl fmt::Debug for Leg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Leg")
+            .field("call_id", &self.call_id)
+            .field("parent_call_ids", &self.parent_call_ids())
+            .field("directions", &self.directions())
+            .field("transfer_to", &self.transfer_to.values())
+            .field("transfer_caller_id", &self.transfer_caller_id.values())
+            .field("rare", &self.rare)
+            .field("enqueued_times", &self.times_of(ENQUEUED))
+            .field("start_times", &self.times_of(START))
+            .field("answer_times", &self.times_of(ANSWER))
+            .field("end_times", &self.times_of(END))
+            .field("causes", &self.cause.values(&self.overflow().causes))
+            .field("answer_callback", &self.answer_callback)
+            .field("disconnected", &self.disconnected)
+            .field("seen", &self.seen)
+            .finish()
     }
 }
 
@@ -360,15 +408,12 @@ impl Leg {
         Leg {
             call_id,
             parent_call_id: Fact::Unknown,
-            direction: Fact::Unknown,
             transfer_to: Fact::Unknown,
             transfer_caller_id: Fact::Unknown,
-            notes: None,
-            enqueued_time: Fact::Unknown,
-            start_time: Fact::Unknown,
-            answer_time: Fact::Unknown,
-            end_time: Fact::Unknown,
-            cause: Fact::Unknown,
+            rare: None,
+            times: [PackedTime::NONE; 4],
+            direction: Code::NONE,
+            cause: Code::NONE,
             answer_callback: false,
             disconnected: false,
             seen: SmallSet::new(),
@@ -434,18 +479,20 @@ impl Leg {
             |known, id| known.as_str().cmp(id),
             parent_id,
         );
-        self.direction.observe_text(v.direction);
+        self.direction
+            .observe_text(v.direction, || &mut overflow_mut(&mut self.rare).directions);
         self.transfer_to.observe_text(v.transfer_to);
         self.transfer_caller_id.observe_text(v.transfer_caller_id);
-        self.enqueued_time.observe(v.enqueued_time.as_ref());
-        self.start_time.observe(v.start_time.as_ref());
-        self.answer_time.observe(v.answer_time.as_ref());
+        self.observe_time(ENQUEUED, v.enqueued_time.as_ref());
+        self.observe_time(START, v.start_time.as_ref());
+        self.observe_time(ANSWER, v.answer_time.as_ref());
         match v.kind {
             Kind::TransferDisconnect => {
                 self.disconnected = true;
                 self.note(|n| &mut n.tag_at_end, v.tag);
-                self.end_time.observe(v.end_time.as_ref());
-                self.cause.observe_text(v.cause);
+                self.observe_time(END, v.end_time.as_ref());
+                self.cause
+                    .observe_text(v.cause, || &mut overflow_mut(&mut self.rare).causes);
                 self.note(|n| &mut n.error_message, v.error_message);
                 self.note(|n| &mut n.error_id, v.error_id);
             }
@@ -465,15 +512,34 @@ impl Leg {
         Applied::New
     }
 
-    /// Adds a value to one of the [`Notes`], making them if it is the first.
-    fn note(&mut self, fact: impl FnOnce(&mut Notes) -> &mut Fact<Short>, value: Option<&str>) {
+    /// Adds a text to one of the [`Rare`] facts, making them if it is the first.
+    fn note(&mut self, fact: impl FnOnce(&mut Rare) -> &mut Fact<Short>, value: Option<&str>) {
         if value.is_some() {
-            fact(self.notes.get_or_insert_default()).observe_text(value);
+            fact(rare_mut(&mut self.rare)).observe_text(value);
         }
     }
 
-    fn notes(&self) -> &Notes {
-        self.notes.as_deref().unwrap_or(&Notes::NONE)
+    /// Adds a time to `times[which]`.
+    fn observe_time(&mut self, which: usize, time: Option<&DateTime<Utc>>) {
+        self.times[which].observe(time, || &mut overflow_mut(&mut self.rare).times[which]);
+    }
+
+    /// Every time of `times[which]`, earliest first.
+    fn times_of(&self, which: usize) -> Vec<DateTime<Utc>> {
+        self.times[which].values(&self.overflow().times[which])
+    }
+
+    /// The time kept for `times[which]`.
+    fn time(&self, which: usize) -> Option<DateTime<Utc>> {
+        self.times[which].get(&self.overflow().times[which])
+    }
+
+    fn rare(&self) -> &Rare {
+        self.rare.as_deref().unwrap_or(&Rare::NONE)
+    }
+
+    fn overflow(&self) -> &Overflow {
+        self.rare().overflow.as_deref().unwrap_or(&Overflow::NONE)
     }
 
     /// The leg's `callId`.
@@ -524,7 +590,7 @@ impl Leg {
             State::Ended
         } else if self.was_answered() {
             State::Answered
-        } else if self.start_time.get().is_some() {
+        } else if self.times[START].is_known() {
             State::Ringing
         } else {
             State::Enqueued
@@ -543,7 +609,7 @@ impl Leg {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn was_answered(&self) -> bool {
-        self.answer_callback || self.answer_time.get().is_some()
+        self.answer_callback || self.times[ANSWER].is_known()
     }
 
     /// How the leg turned out, once it has ended.
@@ -561,7 +627,7 @@ impl Leg {
         } else if self.was_answered() {
             Some(Outcome::Answered)
         } else {
-            Some(Outcome::of_unanswered(self.cause.get()))
+            Some(Outcome::of_unanswered(self.cause()))
         }
     }
 
@@ -574,7 +640,7 @@ impl Leg {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn cause(&self) -> Option<&Cause> {
-        self.cause.get()
+        self.cause.get(&self.overflow().causes)
     }
 
     /// `enqueuedTime`: when the leg entered Bandwidth's outbound queue.
@@ -586,7 +652,7 @@ impl Leg {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn enqueued_time(&self) -> Option<DateTime<Utc>> {
-        self.enqueued_time.get().copied()
+        self.time(ENQUEUED)
     }
 
     /// `startTime`: when the leg was placed.
@@ -597,7 +663,7 @@ impl Leg {
     /// # Ok::<(), callfold::EmptyCallId>(())
     /// ```
     pub fn start_time(&self) -> Option<DateTime<Utc>> {
-        self.start_time.get().copied()
+        self.time(START)
     }
 
     /// `answerTime`: when the leg was answered.
@@ -608,7 +674,7 @@ impl Leg {
     /// # Ok::<(), callfold::EmptyCallId>(())
     /// ```
     pub fn answer_time(&self) -> Option<DateTime<Utc>> {
-        self.answer_time.get().copied()
+        self.time(ANSWER)
     }
 
     /// `endTime`: when the leg ended.
@@ -619,7 +685,7 @@ impl Leg {
     /// # Ok::<(), callfold::EmptyCallId>(())
     /// ```
     pub fn end_time(&self) -> Option<DateTime<Utc>> {
-        self.end_time.get().copied()
+        self.time(END)
     }
 
     /// The latest of the leg's times: what staleness is judged from.
@@ -652,7 +718,7 @@ impl Leg {
     /// # Ok::<(), callfold::EmptyCallId>(())
     /// ```
     pub fn direction(&self) -> Option<&Direction> {
-        self.direction.get()
+        self.direction.get(&self.overflow().directions)
     }
 
     /// Every distinct `direction` the leg's callbacks gave.
@@ -663,7 +729,7 @@ impl Leg {
     /// # Ok::<(), callfold::EmptyCallId>(())
     /// ```
     pub fn directions(&self) -> &[Direction] {
-        self.direction.values()
+        self.direction.values(&self.overflow().directions)
     }
 
     /// `transferTo`: the number or SIP URI this leg dialled.
@@ -702,7 +768,7 @@ impl Leg {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn tag(&self) -> Option<&str> {
-        let notes = self.notes();
+        let notes = self.rare();
         notes
             .tag_at_end
             .get()
@@ -718,7 +784,7 @@ impl Leg {
     /// # Ok::<(), callfold::EmptyCallId>(())
     /// ```
     pub fn error_message(&self) -> Option<&str> {
-        self.notes().error_message.get().map(Short::as_str)
+        self.rare().error_message.get().map(Short::as_str)
     }
 
     /// `errorId` of the `transferDisconnect`.
@@ -729,7 +795,7 @@ impl Leg {
     /// # Ok::<(), callfold::EmptyCallId>(())
     /// ```
     pub fn error_id(&self) -> Option<&str> {
-        self.notes().error_id.get().map(Short::as_str)
+        self.rare().error_id.get().map(Short::as_str)
     }
 
     /// Time in the queue: `startTime − enqueuedTime`, in milliseconds.
@@ -851,17 +917,31 @@ impl Leg {
             });
         }
         self.parent_call_id.merge(&other.parent_call_id);
-        self.direction.merge(&other.direction);
         self.transfer_to.merge(&other.transfer_to);
         self.transfer_caller_id.merge(&other.transfer_caller_id);
-        if let Some(theirs) = &other.notes {
-            self.notes.get_or_insert_default().merge(theirs);
+        let (theirs, their_overflow) = (other.rare(), other.overflow());
+        if other.rare.is_some() {
+            let mine = rare_mut(&mut self.rare);
+            mine.tags_before_end.merge(&theirs.tags_before_end);
+            mine.tag_at_end.merge(&theirs.tag_at_end);
+            mine.error_message.merge(&theirs.error_message);
+            mine.error_id.merge(&theirs.error_id);
         }
-        self.enqueued_time.merge(&other.enqueued_time);
-        self.start_time.merge(&other.start_time);
-        self.answer_time.merge(&other.answer_time);
-        self.end_time.merge(&other.end_time);
-        self.cause.merge(&other.cause);
+        for which in [ENQUEUED, START, ANSWER, END] {
+            for time in other.times_of(which) {
+                self.observe_time(which, Some(&time));
+            }
+        }
+        for direction in other.direction.values(&their_overflow.directions) {
+            self.direction.observe_text(Some(direction.as_str()), || {
+                &mut overflow_mut(&mut self.rare).directions
+            });
+        }
+        for cause in other.cause.values(&their_overflow.causes) {
+            self.cause.observe_text(Some(cause.as_str()), || {
+                &mut overflow_mut(&mut self.rare).causes
+            });
+        }
         self.answer_callback |= other.answer_callback;
         self.disconnected |= other.disconnected;
         self.seen.union(&other.seen);
@@ -877,24 +957,26 @@ impl Leg {
     /// ```
     pub fn conflicts(&self) -> Vec<Conflict> {
         let time = |t: &DateTime<Utc>| format_timestamp(t);
-        let notes = self.notes();
+        let (rare, overflow) = (self.rare(), self.overflow());
+        let times: [Option<Conflict>; 4] =
+            std::array::from_fn(|which| overflow.times[which].conflict(TIME_FIELDS[which], time));
+        let [enqueued, start, answer, end] = times;
         [
             self.parent_call_id
                 .conflict("parentCallId", ToString::to_string),
-            self.direction.conflict("direction", ToString::to_string),
+            self.direction.conflict(&overflow.directions, "direction"),
             self.transfer_to.conflict("transferTo", ToString::to_string),
             self.transfer_caller_id
                 .conflict("transferCallerId", ToString::to_string),
-            notes.tag_at_end.conflict("tag", ToString::to_string),
-            self.enqueued_time.conflict("enqueuedTime", time),
-            self.start_time.conflict("startTime", time),
-            self.answer_time.conflict("answerTime", time),
-            self.end_time.conflict("endTime", time),
-            self.cause.conflict("cause", ToString::to_string),
-            notes
-                .error_message
+            rare.tag_at_end.conflict("tag", ToString::to_string),
+            enqueued,
+            start,
+            answer,
+            end,
+            self.cause.conflict(&overflow.causes, "cause"),
+            rare.error_message
                 .conflict("errorMessage", ToString::to_string),
-            notes.error_id.conflict("errorId", ToString::to_string),
+            rare.error_id.conflict("errorId", ToString::to_string),
         ]
         .into_iter()
         .flatten()
@@ -986,6 +1068,57 @@ impl Serialize for Leg {
     }
 }
 
+/// The [`Rare`] facts of a leg, made if it has none.
+fn rare_mut(rare: &mut Option<Box<Rare>>) -> &mut Rare {
+    rare.get_or_insert_default()
+}
+
+/// The [`Overflow`] of a leg, made (with its [`Rare`] facts) if it has none.
+fn overflow_mut(rare: &mut Option<Box<Rare>>) -> &mut Overflow {
+    rare_mut(rare).overflow.get_or_insert_default()
+}
+
 fn millis(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Option<i64> {
     Some(to?.signed_duration_since(from?).num_milliseconds())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_leg_is_small_and_folds_odd_values_the_same_in_parts_and_whole() {
+        // The compact facts are what keep a leg this small: 240 bytes before them.
+        assert!(size_of::<Leg>() <= 160, "{}", size_of::<Leg>());
+        let bodies = [
+            r#"{"eventType":"transferAnswer","callId":"c-b","direction":"sideways","startTime":"1500-01-01T00:00:00Z"}"#,
+            r#"{"eventType":"transferDisconnect","callId":"c-b","direction":"outbound","cause":"some-new-cause","startTime":"2019-06-20T15:54:22.234Z","endTime":"9999-12-31T23:59:59.999999999Z"}"#,
+            r#"{"eventType":"transferDisconnect","callId":"c-b","cause":"busy","endTime":"2019-06-20T15:55:00Z","tag":"t"}"#,
+        ];
+        let callbacks: Vec<Callback> = bodies.iter().map(|b| b.parse().unwrap()).collect();
+        let mut whole = Leg::new("c-b".parse().unwrap());
+        for callback in &callbacks {
+            whole.apply(callback).unwrap();
+        }
+        let fields: Vec<_> = whole.conflicts().iter().map(Conflict::field).collect();
+        assert_eq!(fields, ["direction", "startTime", "endTime", "cause"]);
+        assert_eq!(whole.start_time(), callbacks[0].start_time);
+        for split in 0..=callbacks.len() {
+            let (mut first, mut second) = (
+                Leg::new(whole.call_id.clone()),
+                Leg::new(whole.call_id.clone()),
+            );
+            for callback in callbacks[..split].iter().rev() {
+                first.apply(callback).unwrap();
+            }
+            for callback in &callbacks[split..] {
+                second.apply(callback).unwrap();
+            }
+            let mut forward = first.clone();
+            forward.merge(&second).unwrap();
+            second.merge(&first).unwrap();
+            assert_eq!(forward, whole, "split at {split}");
+            assert_eq!(second, whole, "split at {split}, merged the other way");
+        }
+    }
 }
