@@ -110,10 +110,11 @@ macro_rules! open_enum {
             Other(String),
         }
 
-        impl $name {
-            /// The documented values, in the order listed.
-            pub(crate) const KNOWN: &'static [$name] = &[$(Self::$variant,)*];
+        impl crate::fact::Open for $name {
+            const KNOWN: &'static [$name] = &[$(Self::$variant,)*];
+        }
 
+        impl $name {
             /// The value exactly as Bandwidth spells it.
             ///
             /// ```

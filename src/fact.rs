@@ -294,18 +294,11 @@ impl<T: Ord + Clone> Fact<T> {
     }
 }
 
-/// An open enum ([`Cause`], [`Direction`]) whose documented values a [`Code`] numbers.
+/// An open enum ([`Cause`], [`Direction`]) whose documented values a [`Code`] numbers; implemented by
+/// the macro that defines them.
 pub(crate) trait Open: Text + Ord + Clone + 'static {
-    /// The documented values, in a fixed order: code `k` is `KNOWN[k - 1]`.
+    /// The documented values, in the order listed: code `k` is `KNOWN[k - 1]`.
     const KNOWN: &'static [Self];
-}
-
-impl Open for Cause {
-    const KNOWN: &'static [Cause] = Cause::KNOWN;
-}
-
-impl Open for Direction {
-    const KNOWN: &'static [Direction] = Direction::KNOWN;
 }
 
 /// A fact of an open enum in one byte, for what most legs hold: nothing, or one documented value. Any
