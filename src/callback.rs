@@ -11,87 +11,18 @@
 //! A body is rejected only when it is not JSON, not an object, has no `callId` or `eventType`, or has a
 //! known field whose JSON type is not a string.
 
-use std::borrow::{Borrow, Cow};
+use std::borrow::Cow;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use thiserror::Error;
 
+pub use crate::id::{CallId, EmptyCallId};
 use crate::time::{TimestampError, format_timestamp, parse_timestamp};
-
-/// A Bandwidth call id, such as `c-95ac8d6e-1a31c52e-b38f-4198-93c1-51633ec68f8d`.
-///
-/// Bandwidth never documented the shape, so the id is opaque: any non-empty string. Clones share the
-/// text: a history holds each id once, however many maps and legs name it.
-///
-/// ```
-/// use callfold::CallId;
-///
-/// let id: CallId = "c-95ac8d6e-1a31c52e".parse()?;
-/// assert_eq!(id.as_str(), "c-95ac8d6e-1a31c52e");
-/// assert!("".parse::<CallId>().is_err());
-/// # Ok::<(), callfold::EmptyCallId>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CallId(pub(crate) Arc<str>);
-
-/// The error for an empty call id.
-///
-/// ```
-/// let err = "".parse::<callfold::CallId>().unwrap_err();
-/// assert_eq!(err.to_string(), "a call id cannot be empty");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("a call id cannot be empty")]
-pub struct EmptyCallId;
-
-impl CallId {
-    /// The id as text.
-    ///
-    /// ```
-    /// let id: callfold::CallId = "c-1".parse()?;
-    /// assert_eq!(id.as_str(), "c-1");
-    /// # Ok::<(), callfold::EmptyCallId>(())
-    /// ```
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl FromStr for CallId {
-    type Err = EmptyCallId;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.is_empty() {
-            Err(EmptyCallId)
-        } else {
-            Ok(CallId(s.into()))
-        }
-    }
-}
-
-impl Borrow<str> for CallId {
-    fn borrow(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for CallId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl Serialize for CallId {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
-    }
-}
 
 /// An enum whose set of values Bandwidth may grow: unknown values are kept verbatim in `Other`.
 macro_rules! open_enum {
@@ -1275,8 +1206,8 @@ impl<'a> View<'a> {
         Callback {
             event: Event::new(self.event_type, ending),
             event_time: self.event_time,
-            call_id: CallId(self.call_id.into()),
-            parent_call_id: self.parent_call_id.map(|id| CallId(id.into())),
+            call_id: CallId::new(self.call_id),
+            parent_call_id: self.parent_call_id.map(CallId::new),
             account_id: owned(self.account_id),
             application_id: owned(self.application_id),
             from: owned(self.from),

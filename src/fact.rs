@@ -26,7 +26,7 @@ impl Text for CallId {
         self.as_str()
     }
     fn from_text(text: &str) -> Self {
-        CallId(text.into())
+        CallId::new(text)
     }
 }
 

@@ -505,11 +505,7 @@ impl History {
         let leg_event = v.is_leg_event();
         // A leg's callback tells its A-leg's from and to; the A-leg's own callbacks tell more.
         let a_leg_id = if leg_event {
-            // The leg's parent and the A-leg's key share one copy of the id, whichever came first.
-            let a_legs = &self.a_legs;
-            self.tracker.fold_view_with(v, delivery, |parent| {
-                a_legs.get_key_value(parent).map(|(id, _)| id.clone())
-            });
+            self.tracker.fold_view(v, delivery);
             match v.parent_call_id {
                 Some(parent) => parent,
                 None => return,
@@ -517,16 +513,11 @@ impl History {
         } else {
             v.call_id
         };
-        // One lookup for a known A-leg; the id is copied only for a new one.
+        // One lookup for a known A-leg; the id is made only for a new one.
         let a = if let Some(a) = self.a_legs.get_mut(a_leg_id) {
             a
         } else {
-            let id = self
-                .tracker
-                .parent_id(a_leg_id)
-                .cloned()
-                .unwrap_or_else(|| CallId(a_leg_id.into()));
-            self.a_legs.entry(id).or_default()
+            self.a_legs.entry(CallId::new(a_leg_id)).or_default()
         };
         a.from.observe_text(v.from);
         a.to.observe_text(v.to);

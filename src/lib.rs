@@ -55,6 +55,7 @@ mod fact;
 mod generate;
 mod hash;
 mod history;
+mod id;
 mod invariant;
 mod json;
 mod leg;

@@ -163,7 +163,7 @@ struct LegsOnly(Tracker<FastState>);
 
 impl Default for LegsOnly {
     fn default() -> LegsOnly {
-        LegsOnly(Tracker::with_hasher())
+        LegsOnly(Tracker::without_parent_index())
     }
 }
 

@@ -120,7 +120,7 @@ pub fn call_id() -> impl Strategy<Value = CallId> {
             &hex[16..20],
             &hex[20..]
         );
-        CallId(id.into())
+        CallId::new(&id)
     })
 }
 

@@ -5,6 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, RandomState};
 
 use chrono::{DateTime, TimeDelta, Utc};
+use hashbrown::HashTable;
 
 use crate::callback::{CallId, Callback, DecodeError, View};
 use crate::fact::reserve_one;
@@ -37,10 +38,13 @@ pub struct Tracker<S = RandomState> {
     /// Every leg held, side by side: a leg is found through the index, and the parent index points
     /// straight at its legs. Kept in step with both indexes: every place they hold is in here.
     legs: Vec<Leg>,
-    /// Where each leg is in `legs`, by `callId`.
-    index: HashMap<CallId, usize, S>,
-    /// The legs that named each `parentCallId`, as places in `legs`.
+    /// Where each leg is in `legs`, hashed by its `callId` with `hasher`: the id is held once, in the
+    /// leg, and a place takes 8 bytes.
+    index: HashTable<usize>,
+    hasher: S,
+    /// The legs that named each `parentCallId`, as places in `legs`; kept only when `parent_index` is.
     children: HashMap<CallId, Vec<usize>, S>,
+    parent_index: bool,
     retention: Option<TimeDelta>,
     max_legs: Option<usize>,
     /// Legs in the order they ended, with the time (the caller's clock) at which they did.
@@ -143,8 +147,10 @@ impl<S: BuildHasher + Default> Tracker<S> {
     pub(crate) fn with_hasher() -> Tracker<S> {
         Tracker {
             legs: Vec::new(),
-            index: HashMap::default(),
+            index: HashTable::new(),
+            hasher: S::default(),
             children: HashMap::default(),
+            parent_index: true,
             retention: None,
             max_legs: None,
             ended: VecDeque::new(),
@@ -266,8 +272,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
         let before = self
             .leg(id.as_str())
             .map(|leg| (leg.conflicts(), leg.violations()));
-        let (previous, duplicate, leg) =
-            self.fold_leg(&View::of(callback), Some(now), None, |_| None);
+        let (previous, duplicate, leg) = self.fold_leg(&View::of(callback), Some(now), None);
         let (conflicts_before, violations_before) = before.unwrap_or_default();
         Update::Leg(LegUpdate {
             call_id: id.clone(),
@@ -306,23 +311,36 @@ impl<S: BuildHasher + Default> Tracker<S> {
     /// [`fold`](Tracker::fold) for a callback decoded without being owned, as delivery `delivery` (see
     /// [`Leg::merge`]).
     pub(crate) fn fold_view(&mut self, view: &View<'_>, delivery: Option<u64>) -> bool {
-        self.fold_view_with(view, delivery, |_| None)
-    }
-
-    /// [`fold_view`](Tracker::fold_view), with `known_id` offering a held copy of a `parentCallId` the
-    /// leg learns, so that the id is stored once (the tracker's own index is asked first).
-    pub(crate) fn fold_view_with(
-        &mut self,
-        view: &View<'_>,
-        delivery: Option<u64>,
-        known_id: impl FnOnce(&str) -> Option<CallId>,
-    ) -> bool {
         if view.is_leg_event() && self.make_room_for(view.call_id) {
-            self.fold_leg(view, None, delivery, known_id);
+            self.fold_leg(view, None, delivery);
             true
         } else {
             false
         }
+    }
+
+    /// A tracker whose maps hash with `S` and that keeps no parent index: for folds that only want the
+    /// legs ([`Leg::replay`]). [`legs_of`](Tracker::legs_of) finds no leg in it.
+    pub(crate) fn without_parent_index() -> Tracker<S> {
+        Tracker {
+            parent_index: false,
+            ..Tracker::with_hasher()
+        }
+    }
+
+    /// The place in `legs` of the leg with this id.
+    fn place(&self, call_id: &str) -> Option<usize> {
+        let hash = self.hasher.hash_one(call_id);
+        self.index.find(hash, is_at(&self.legs, call_id)).copied()
+    }
+
+    /// Adds a leg to `legs` and the index, and gives its place; there must be no leg with its id.
+    fn push(&mut self, hash: u64, leg: Leg) -> usize {
+        let place = self.legs.len();
+        self.legs.push(leg);
+        self.index
+            .insert_unique(hash, place, rehash(&self.legs, &self.hasher));
+        place
     }
 
     /// The index's own copy of a `parentCallId`, if a held leg named it.
@@ -338,7 +356,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
         let Some(max) = self.max_legs else {
             return true;
         };
-        if self.legs.len() < max || self.index.contains_key(id) {
+        if self.legs.len() < max || self.place(id).is_some() {
             return true;
         }
         while let Some((_, ended)) = self.ended.pop_front() {
@@ -357,28 +375,17 @@ impl<S: BuildHasher + Default> Tracker<S> {
         v: &View<'_>,
         now: Option<DateTime<Utc>>,
         delivery: Option<u64>,
-        known_id: impl FnOnce(&str) -> Option<CallId>,
     ) -> (Option<State>, bool, &Leg) {
-        // One lookup for a known leg; the id is copied only for a new one.
-        let (place, known) = if let Some(&place) = self.index.get(v.call_id) {
-            (place, true)
-        } else {
-            let id = CallId(v.call_id.into());
-            self.index.insert(id.clone(), self.legs.len());
-            self.legs.push(Leg::new(id));
-            (self.legs.len() - 1, false)
+        // One lookup for a known leg, and one hash for a new one.
+        let hash = self.hasher.hash_one(v.call_id);
+        let (place, known) = match self.index.find(hash, is_at(&self.legs, v.call_id)) {
+            Some(&place) => (place, true),
+            None => (self.push(hash, Leg::new(CallId::new(v.call_id))), false),
         };
         let leg = &mut self.legs[place];
         let previous = known.then(|| leg.state());
         let parents_before = leg.parent_call_ids().len();
-        let children = &self.children;
-        let applied = leg.apply_view(v, delivery, |parent| {
-            children
-                .get_key_value(parent)
-                .map(|(id, _)| id.clone())
-                .or_else(|| known_id(parent))
-                .unwrap_or_else(|| CallId(parent.into()))
-        });
+        let applied = leg.apply_view(v, delivery);
         let duplicate = applied == Applied::Duplicate;
         let ended = leg.state() == State::Ended && previous != Some(State::Ended);
         if ended && (self.retention.is_some() || self.max_legs.is_some()) {
@@ -387,7 +394,8 @@ impl<S: BuildHasher + Default> Tracker<S> {
         }
         // The parent index changes only when the leg learns a parent it did not know; it takes the leg's
         // copy of the id.
-        if leg.parent_call_ids().len() > parents_before
+        if self.parent_index
+            && leg.parent_call_ids().len() > parents_before
             && let Some(parent) = v.parent_call_id
             && let Some(parent) = leg
                 .parent_call_ids()
@@ -403,30 +411,41 @@ impl<S: BuildHasher + Default> Tracker<S> {
     /// Adds the legs of `other`: merged into the leg of the same id, or taken as they are. Retention and
     /// the maximum are not applied (this is for replays, which use neither).
     pub(crate) fn merge(&mut self, other: Tracker<S>) {
+        // `other`'s index goes first: its legs are looked up here, by id.
+        let (mut legs, children) = (other.legs, other.children);
+        drop(other.index);
         // A replay's workers fold separate calls, so most legs and parents are new here: room for them
         // all at once, not by doubling.
-        self.legs.reserve(other.legs.len());
-        self.index.reserve(other.index.len());
-        self.children.reserve(other.children.len());
-        // Where each of `other`'s legs is now. They are taken from the end, and the list they leave gives
-        // its memory back as it shortens, so that the two lists never both hold every leg.
-        let (mut legs, mut moved) = (other.legs, vec![0; other.index.len()]);
-        let give_back = (legs.len() / 8).max(4096);
+        self.legs.reserve(legs.len());
+        self.index
+            .reserve(legs.len(), rehash(&self.legs, &self.hasher));
+        self.children.reserve(children.len());
+        // Where each of `other`'s legs is now, for its parent index (none without one). The legs are taken
+        // from the end, and the list they leave gives its memory back as it shortens, a sixty-fourth at a
+        // time, so that the two lists never both hold every leg.
+        let mut moved = vec![0; if children.is_empty() { 0 } else { legs.len() }];
+        let give_back = (legs.len() / 64).max(4096);
         while let Some(leg) = legs.pop() {
-            moved[legs.len()] = if let Some(&place) = self.index.get(leg.call_id().as_str()) {
-                // Same id, so it cannot fail.
-                let _ = self.legs[place].merge(&leg);
-                place
-            } else {
-                self.index.insert(leg.call_id().clone(), self.legs.len());
-                self.legs.push(leg);
-                self.legs.len() - 1
+            let id = leg.call_id().as_str();
+            let hash = self.hasher.hash_one(id);
+            let place = match self.index.find(hash, is_at(&self.legs, id)).copied() {
+                Some(place) => {
+                    if let Some(mine) = self.legs.get_mut(place) {
+                        // Same id, so it cannot fail.
+                        let _ = mine.merge(&leg);
+                    }
+                    place
+                }
+                None => self.push(hash, leg),
             };
+            if let Some(at) = moved.get_mut(legs.len()) {
+                *at = place;
+            }
             if legs.len() % give_back == 0 {
                 legs.shrink_to_fit();
             }
         }
-        for (parent, mut children) in other.children {
+        for (parent, mut children) in children {
             for child in &mut children {
                 *child = moved[*child];
             }
@@ -492,7 +511,12 @@ impl<S: BuildHasher + Default> Tracker<S> {
     /// # Ok::<(), callfold::DecodeError>(())
     /// ```
     pub fn remove(&mut self, call_id: &str) -> Option<Leg> {
-        let place = self.index.remove(call_id)?;
+        let hash = self.hasher.hash_one(call_id);
+        let (place, _) = self
+            .index
+            .find_entry(hash, is_at(&self.legs, call_id))
+            .ok()?
+            .remove();
         let leg = self.legs.swap_remove(place);
         for parent in leg.parent_call_ids() {
             if let Some(children) = self.children.get_mut(parent) {
@@ -505,7 +529,8 @@ impl<S: BuildHasher + Default> Tracker<S> {
         // The last leg moved into the hole: the indexes follow it.
         let last = self.legs.len();
         if let Some(moved) = self.legs.get(place) {
-            if let Some(at) = self.index.get_mut(moved.call_id().as_str()) {
+            let hash = self.hasher.hash_one(moved.call_id().as_str());
+            if let Some(at) = self.index.find_mut(hash, |&at| at == last) {
                 *at = place;
             }
             for parent in moved.parent_call_ids() {
@@ -525,7 +550,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
     /// assert!(callfold::Tracker::new().leg("c-b").is_none());
     /// ```
     pub fn leg(&self, call_id: &str) -> Option<&Leg> {
-        self.legs.get(*self.index.get(call_id)?)
+        self.legs.get(self.place(call_id)?)
     }
 
     /// The legs whose callbacks named this `parentCallId`, by `callId`.
@@ -612,5 +637,18 @@ fn push_child(children: &mut Vec<usize>, child: usize) {
     if !children.contains(&child) {
         reserve_one(children);
         children.push(child);
+    }
+}
+
+/// Whether the place an index holds is that of the leg with this id.
+fn is_at<'a>(legs: &'a [Leg], call_id: &'a str) -> impl Fn(&usize) -> bool + 'a {
+    move |&place| legs.get(place).is_some_and(|leg| leg.call_id() == call_id)
+}
+
+/// The hash of the leg at a place the index holds, for when the index grows.
+fn rehash<'a, S: BuildHasher>(legs: &'a [Leg], hasher: &'a S) -> impl Fn(&usize) -> u64 + 'a {
+    move |&place| {
+        legs.get(place)
+            .map_or(0, |leg| hasher.hash_one(leg.call_id().as_str()))
     }
 }
