@@ -10,15 +10,17 @@ use std::sync::Arc;
 use serde::{Serialize, Serializer};
 use thiserror::Error;
 
+use crate::inline::Inline;
+
 /// A Bandwidth call id, such as `c-95ac8d6e-1a31c52e-b38f-4198-93c1-51633ec68f8d`.
 ///
 /// Bandwidth never documented the shape, so the id is opaque: any non-empty string. Ordered, compared
 /// and hashed as its text.
 ///
 /// Bandwidth's ids are 47 bytes, and an id of up to 47 bytes is held in place, in the 48 bytes of the
-/// `CallId` itself: making or cloning one allocates nothing, and reading one follows no pointer. A
-/// history holds about one and a half ids a leg, so this is where most of a leg's memory would otherwise
-/// go. A longer id is held behind a pointer that its clones share.
+/// `CallId` itself: making or cloning one allocates nothing, and reading one follows no pointer. (Behind
+/// a pointer, each id a leg holds took 80 bytes of heap besides.) A longer id is held behind a pointer
+/// that its clones share.
 ///
 /// ```
 /// use callfold::CallId;
@@ -33,35 +35,10 @@ pub struct CallId(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    /// The text is `bytes[..len]`. `Len` leaves most byte values unused, so `Shared` needs no tag of its
-    /// own and the id stays 48 bytes.
-    Inline {
-        len: Len,
-        bytes: [u8; INLINE],
-    },
+    /// No tag of its own: `Shared` is told apart by the length's unused values.
+    Inline(Inline<47>),
     Shared(Arc<str>),
 }
-
-/// The longest id held in place: Bandwidth's length.
-const INLINE: usize = 47;
-
-/// Declares `Len`, the lengths `0..=INLINE` as a one-byte enum, and `LENS`, every one of them by value.
-macro_rules! lengths {
-    ($($len:ident)*) => {
-        /// The length of an id held in place.
-        #[derive(Clone, Copy)]
-        #[repr(u8)]
-        enum Len { $($len),* }
-
-        /// `LENS[n]` is the length `n`.
-        const LENS: [Len; INLINE + 1] = [$(Len::$len),*];
-    };
-}
-
-lengths!(
-    L0 L1 L2 L3 L4 L5 L6 L7 L8 L9 L10 L11 L12 L13 L14 L15 L16 L17 L18 L19 L20 L21 L22 L23 L24 L25 L26
-    L27 L28 L29 L30 L31 L32 L33 L34 L35 L36 L37 L38 L39 L40 L41 L42 L43 L44 L45 L46 L47
-);
 
 /// The error for an empty call id.
 ///
@@ -76,14 +53,10 @@ pub struct EmptyCallId;
 impl CallId {
     /// The id of this text, which the caller knows is not empty (a decoded callback's).
     pub(crate) fn new(text: &str) -> CallId {
-        let mut bytes = [0; INLINE];
-        match (LENS.get(text.len()), bytes.get_mut(..text.len())) {
-            (Some(&len), Some(place)) => {
-                place.copy_from_slice(text.as_bytes());
-                CallId(Repr::Inline { len, bytes })
-            }
-            _ => CallId(Repr::Shared(text.into())),
-        }
+        CallId(match Inline::new(text) {
+            Some(inline) => Repr::Inline(inline),
+            None => Repr::Shared(text.into()),
+        })
     }
 
     /// The id as text.
@@ -95,16 +68,15 @@ impl CallId {
     /// ```
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            // The bytes of a `&str`, whole, so always UTF-8: the fallback is never taken.
-            Repr::Inline { .. } => std::str::from_utf8(self.as_bytes()).unwrap_or_default(),
+            Repr::Inline(inline) => inline.as_str(),
             Repr::Shared(text) => text,
         }
     }
 
-    /// The id's text as bytes, without checking that they are UTF-8 again: for comparing and ordering.
+    /// The id's text as bytes, without checking again that they are UTF-8: for comparing and ordering.
     fn as_bytes(&self) -> &[u8] {
         match &self.0 {
-            Repr::Inline { len, bytes } => bytes.get(..*len as usize).unwrap_or_default(),
+            Repr::Inline(inline) => inline.as_bytes(),
             Repr::Shared(text) => text.as_bytes(),
         }
     }
@@ -233,7 +205,7 @@ mod tests {
     #[test]
     fn bandwidth_ids_are_held_in_place() {
         let id = CallId::new("c-15ac29a2-1331029c-2cb0-4a07-b215-b22865662d85");
-        assert!(matches!(id.0, Repr::Inline { .. }));
+        assert!(matches!(id.0, Repr::Inline(_)));
         assert!(matches!(CallId::new(&"c".repeat(48)).0, Repr::Shared(_)));
     }
 }

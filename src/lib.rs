@@ -56,6 +56,7 @@ mod generate;
 mod hash;
 mod history;
 mod id;
+mod inline;
 mod invariant;
 mod json;
 mod leg;
