@@ -9,6 +9,7 @@
 //! moves legs. Bad lines come back with their blocks and are reported and counted by the calling thread
 //! in line order, as one thread would.
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::hash::BuildHasher;
@@ -133,7 +134,7 @@ impl Leg {
         report: impl FnMut(&LogError) -> Result<(), E>,
     ) -> Result<Vec<Leg>, Stop<E>> {
         let legs: LegsOnly = replay(log, threads, report)?;
-        Ok(legs.0.into_sorted_legs())
+        Ok(legs.into_sorted_legs())
     }
 }
 
@@ -159,11 +160,28 @@ impl Fold for History {
 }
 
 /// The legs of a log without its A-legs: a [`History`] less what only calls need.
-struct LegsOnly(Tracker<FastState>);
+///
+/// A worker folds its lines into `tracker`. Merging needs no index: both sides' legs are sorted by id
+/// (the order the replay gives them in anyway) and merged as sorted lists into `merged`, so the indexes
+/// are gone before the legs move, and merging on many threads takes no more memory than one thread.
+struct LegsOnly {
+    tracker: Tracker<FastState>,
+    /// Legs merged in, sorted by id, none of them in `tracker`'s.
+    merged: Vec<Leg>,
+}
+
+impl LegsOnly {
+    fn into_sorted_legs(self) -> Vec<Leg> {
+        merge_sorted(self.merged, self.tracker.into_sorted_legs())
+    }
+}
 
 impl Default for LegsOnly {
     fn default() -> LegsOnly {
-        LegsOnly(Tracker::without_parent_index())
+        LegsOnly {
+            tracker: Tracker::without_parent_index(),
+            merged: Vec::new(),
+        }
     }
 }
 
@@ -171,15 +189,56 @@ impl Fold for LegsOnly {
     fn feed_line(&mut self, line: u64, body: &[u8]) -> Result<(), DecodeError> {
         // Decoded and validated as `History::feed_line` does, so the same lines are rejected.
         let fields = Fields::parse(body)?;
-        self.0.fold_view(&fields.view()?, Some(line));
+        self.tracker.fold_view(&fields.view()?, Some(line));
         Ok(())
     }
     fn merge(&mut self, other: LegsOnly) {
-        self.0.merge(other.0);
+        let mine = std::mem::take(self).into_sorted_legs();
+        self.merged = merge_sorted(mine, other.into_sorted_legs());
     }
     fn held(&self) -> usize {
-        self.0.len()
+        self.tracker.len() + self.merged.len()
     }
+}
+
+/// Merges two lists of legs sorted by id into one, the legs of one id merged: the legs are taken from
+/// the lists' ends, and the lists give their memory back as they shorten, so that memory holds each leg
+/// about once.
+fn merge_sorted(mut a: Vec<Leg>, mut b: Vec<Leg>) -> Vec<Leg> {
+    if a.is_empty() {
+        return b;
+    }
+    if b.is_empty() {
+        return a;
+    }
+    let mut merged = Vec::with_capacity(a.len() + b.len());
+    let give_back = (merged.capacity() / 64).max(4096);
+    loop {
+        let last = match (a.last(), b.last()) {
+            (Some(x), Some(y)) => x.call_id().cmp(y.call_id()),
+            (Some(_), None) => Ordering::Greater,
+            (None, Some(_)) => Ordering::Less,
+            (None, None) => break,
+        };
+        let leg = match last {
+            Ordering::Greater => a.pop(),
+            Ordering::Less => b.pop(),
+            Ordering::Equal => a.pop().map(|mut leg| {
+                if let Some(other) = b.pop() {
+                    // Same id, so it cannot fail.
+                    let _ = leg.merge(&other);
+                }
+                leg
+            }),
+        };
+        merged.extend(leg);
+        if merged.len() % give_back == 0 {
+            a.shrink_to_fit();
+            b.shrink_to_fit();
+        }
+    }
+    merged.reverse();
+    merged
 }
 
 /// Folds every line of a log into `F` (see [`History::replay`]).
@@ -480,6 +539,26 @@ impl InOrder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sorted_lists_of_legs_merge_into_one_with_the_legs_of_one_id_merged() {
+        let leg = |id: &str, body: &str| {
+            let mut leg = Leg::new(id.parse().unwrap());
+            leg.apply(&body.replace("ID", id).parse().unwrap()).unwrap();
+            leg
+        };
+        let answer = r#"{"eventType":"transferAnswer","callId":"ID"}"#;
+        let end = r#"{"eventType":"transferDisconnect","callId":"ID","cause":"busy"}"#;
+        let a = vec![leg("c-1", answer), leg("c-3", answer), leg("c-5", end)];
+        let b = vec![leg("c-2", end), leg("c-3", end)];
+        let mut c3 = leg("c-3", answer);
+        c3.merge(&leg("c-3", end)).unwrap();
+        let expected = vec![a[0].clone(), b[0].clone(), c3, a[2].clone()];
+        assert_eq!(merge_sorted(a.clone(), b.clone()), expected);
+        assert_eq!(merge_sorted(b.clone(), a.clone()), expected);
+        assert_eq!(merge_sorted(a.clone(), Vec::new()), a);
+        assert_eq!(merge_sorted(Vec::new(), b.clone()), b);
+    }
 
     #[test]
     fn a_call_and_its_legs_go_to_one_worker() {
