@@ -164,8 +164,13 @@ impl Fold for History {
 /// A worker folds its lines into `tracker`. Merging needs no index: both sides' legs are sorted by id
 /// (the order the replay gives them in anyway) and merged as sorted lists into `merged`, so the indexes
 /// are gone before the legs move, and merging on many threads takes no more memory than one thread.
+///
+/// Without merges through it, the index can hold places in four bytes, not eight (5 to 8 bytes a leg
+/// less, as its table is 57% to 100% bigger than the legs). When the tracker holds the most that fit
+/// (2^32 - 1 legs), its legs are set aside the same way, and an empty tracker folds on: nothing is
+/// refused.
 struct LegsOnly {
-    tracker: Tracker<FastState>,
+    tracker: Tracker<FastState, u32>,
     /// Legs merged in, sorted by id, none of them in `tracker`'s.
     merged: Vec<Leg>,
 }
@@ -173,6 +178,12 @@ struct LegsOnly {
 impl LegsOnly {
     fn into_sorted_legs(self) -> Vec<Leg> {
         merge_sorted(self.merged, self.tracker.into_sorted_legs())
+    }
+
+    /// Moves the tracker's legs to `merged`, leaving an empty tracker.
+    fn set_aside(&mut self) {
+        let LegsOnly { tracker, merged } = std::mem::take(self);
+        self.merged = merge_sorted(merged, tracker.into_sorted_legs());
     }
 }
 
@@ -189,12 +200,17 @@ impl Fold for LegsOnly {
     fn feed_line(&mut self, line: u64, body: &[u8]) -> Result<(), DecodeError> {
         // Decoded and validated as `History::feed_line` does, so the same lines are rejected.
         let fields = Fields::parse(body)?;
-        self.tracker.fold_view(&fields.view()?, Some(line));
+        let view = fields.view()?;
+        if !self.tracker.fold_view(&view, Some(line)) && view.is_leg_event() {
+            // The tracker is full; an empty one takes the leg.
+            self.set_aside();
+            self.tracker.fold_view(&view, Some(line));
+        }
         Ok(())
     }
     fn merge(&mut self, other: LegsOnly) {
-        let mine = std::mem::take(self).into_sorted_legs();
-        self.merged = merge_sorted(mine, other.into_sorted_legs());
+        self.set_aside();
+        self.merged = merge_sorted(std::mem::take(&mut self.merged), other.into_sorted_legs());
     }
     fn held(&self) -> usize {
         self.tracker.len() + self.merged.len()
@@ -539,6 +555,30 @@ impl InOrder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn legs_set_aside_as_they_are_folded_give_the_legs_of_one_fold() {
+        let lines = [
+            r#"{"eventType":"transferAnswer","callId":"c-2","parentCallId":"c-a"}"#,
+            r#"{"eventType":"transferDisconnect","callId":"c-1","cause":"busy"}"#,
+            r#"{"eventType":"transferDisconnect","callId":"c-2","cause":"hangup"}"#,
+            r#"{"eventType":"transferAnswer","callId":"c-2","parentCallId":"c-a"}"#,
+            r#"{"eventType":"transferComplete","callId":"c-a"}"#,
+            r#"{"eventType":"transferAnswer","callId":"c-1","parentCallId":"c-b"}"#,
+            r#"{"eventType":"transferDisconnect","callId":"c-3","cause":"timeout"}"#,
+        ];
+        let (mut whole, mut aside) = (LegsOnly::default(), LegsOnly::default());
+        for (line, body) in (1..).zip(lines) {
+            whole.feed_line(line, body.as_bytes()).unwrap();
+            aside.feed_line(line, body.as_bytes()).unwrap();
+            aside.set_aside();
+        }
+        assert!(aside.tracker.is_empty());
+        let legs = whole.into_sorted_legs();
+        assert_eq!(legs.len(), 3);
+        assert_eq!(legs[1].duplicates(), 1);
+        assert_eq!(aside.into_sorted_legs(), legs);
+    }
 
     #[test]
     fn sorted_lists_of_legs_merge_into_one_with_the_legs_of_one_id_merged() {

@@ -32,15 +32,16 @@ use crate::leg::{Applied, Conflict, Leg, State};
 /// ```
 ///
 /// `S` builds the maps' hasher. Keep the default: [`Tracker::new`] is the only public constructor, and
-/// callfold's offline replay ([`History`](crate::History)) is what uses a faster, unkeyed one.
+/// callfold's offline replay ([`History`](crate::History)) is what uses a faster, unkeyed one. `P` is
+/// how the index holds a leg's place: also callfold's own choice.
 #[derive(Debug, Clone)]
-pub struct Tracker<S = RandomState> {
+pub struct Tracker<S = RandomState, P = usize> {
     /// Every leg held, side by side: a leg is found through the index, and the parent index points
     /// straight at its legs. Kept in step with both indexes: every place they hold is in here.
     legs: Vec<Leg>,
     /// Where each leg is in `legs`, hashed by its `callId` with `hasher`: the id is held once, in the
     /// leg, and a place takes 8 bytes.
-    index: HashTable<usize>,
+    index: HashTable<P>,
     hasher: S,
     /// The legs that named each `parentCallId`, as places in `legs`; kept only when `parent_index` is.
     children: HashMap<CallId, Vec<usize>, S>,
@@ -142,9 +143,44 @@ impl Tracker {
     }
 }
 
-impl<S: BuildHasher + Default> Tracker<S> {
+/// How a tracker's index holds a leg's place in its list: in a `usize`, or in four bytes for a fold
+/// that sets its legs aside when it holds the most that fit ([`Leg::replay`]).
+pub(crate) trait Place: Copy {
+    /// The most legs a tracker with these places holds: past it, new legs are refused.
+    const MOST: usize;
+    /// The place `place`, which is below `MOST`.
+    fn new(place: usize) -> Self;
+    fn get(self) -> usize;
+}
+
+impl Place for usize {
+    const MOST: usize = usize::MAX;
+    fn new(place: usize) -> usize {
+        place
+    }
+    fn get(self) -> usize {
+        self
+    }
+}
+
+impl Place for u32 {
+    const MOST: usize = u32::MAX as usize;
+    fn new(place: usize) -> u32 {
+        // Below `MOST`, so it fits.
+        place as u32
+    }
+    fn get(self) -> usize {
+        self as usize
+    }
+}
+
+#[expect(
+    private_bounds,
+    reason = "places are callfold's own choice: Tracker::new, the one public constructor, gives usize"
+)]
+impl<S: BuildHasher + Default, P: Place> Tracker<S, P> {
     /// A tracker whose maps hash with `S`.
-    pub(crate) fn with_hasher() -> Tracker<S> {
+    pub(crate) fn with_hasher() -> Tracker<S, P> {
         Tracker {
             legs: Vec::new(),
             index: HashTable::new(),
@@ -266,7 +302,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
         if !self.make_room_for(id.as_str()) {
             return Update::Refused {
                 call_id: id.clone(),
-                max_legs: self.max_legs.unwrap_or_default(),
+                max_legs: self.most_legs(),
             };
         }
         let before = self
@@ -321,7 +357,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
 
     /// A tracker whose maps hash with `S` and that keeps no parent index: for folds that only want the
     /// legs ([`Leg::replay`]). [`legs_of`](Tracker::legs_of) finds no leg in it.
-    pub(crate) fn without_parent_index() -> Tracker<S> {
+    pub(crate) fn without_parent_index() -> Tracker<S, P> {
         Tracker {
             parent_index: false,
             ..Tracker::with_hasher()
@@ -331,16 +367,24 @@ impl<S: BuildHasher + Default> Tracker<S> {
     /// The place in `legs` of the leg with this id.
     fn place(&self, call_id: &str) -> Option<usize> {
         let hash = self.hasher.hash_one(call_id);
-        self.index.find(hash, is_at(&self.legs, call_id)).copied()
+        self.index
+            .find(hash, is_at(&self.legs, call_id))
+            .map(|place| place.get())
     }
 
-    /// Adds a leg to `legs` and the index, and gives its place; there must be no leg with its id.
+    /// Adds a leg to `legs` and the index, and gives its place; there must be no leg with its id, and
+    /// room for one more (see [`most_legs`](Tracker::most_legs)).
     fn push(&mut self, hash: u64, leg: Leg) -> usize {
         let place = self.legs.len();
         self.legs.push(leg);
         self.index
-            .insert_unique(hash, place, rehash(&self.legs, &self.hasher));
+            .insert_unique(hash, P::new(place), rehash(&self.legs, &self.hasher));
         place
+    }
+
+    /// The most legs the tracker holds: the maximum set, or the most its index can place.
+    fn most_legs(&self) -> usize {
+        self.max_legs.map_or(P::MOST, |max| max.min(P::MOST))
     }
 
     /// The index's own copy of a `parentCallId`, if a held leg named it.
@@ -353,10 +397,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
     /// True when a leg with this id is held or can be: under the maximum, or after evicting the leg that
     /// ended first.
     fn make_room_for(&mut self, id: &str) -> bool {
-        let Some(max) = self.max_legs else {
-            return true;
-        };
-        if self.legs.len() < max || self.place(id).is_some() {
+        if self.legs.len() < self.most_legs() || self.place(id).is_some() {
             return true;
         }
         while let Some((_, ended)) = self.ended.pop_front() {
@@ -379,7 +420,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
         // One lookup for a known leg, and one hash for a new one.
         let hash = self.hasher.hash_one(v.call_id);
         let (place, known) = match self.index.find(hash, is_at(&self.legs, v.call_id)) {
-            Some(&place) => (place, true),
+            Some(place) => (place.get(), true),
             None => (self.push(hash, Leg::new(CallId::new(v.call_id))), false),
         };
         let leg = &mut self.legs[place];
@@ -406,60 +447,6 @@ impl<S: BuildHasher + Default> Tracker<S> {
             self.add_child(&parent, place);
         }
         (previous, duplicate, &self.legs[place])
-    }
-
-    /// Adds the legs of `other`: merged into the leg of the same id, or taken as they are. Retention and
-    /// the maximum are not applied (this is for replays, which use neither).
-    pub(crate) fn merge(&mut self, other: Tracker<S>) {
-        // `other`'s index goes first: its legs are looked up here, by id.
-        let (mut legs, children) = (other.legs, other.children);
-        drop(other.index);
-        // A replay's workers fold separate calls, so most legs and parents are new here: room for them
-        // all at once, not by doubling.
-        self.legs.reserve(legs.len());
-        self.index
-            .reserve(legs.len(), rehash(&self.legs, &self.hasher));
-        self.children.reserve(children.len());
-        // Where each of `other`'s legs is now, for its parent index (none without one). The legs are taken
-        // from the end, and the list they leave gives its memory back as it shortens, a sixty-fourth at a
-        // time, so that the two lists never both hold every leg.
-        let mut moved = vec![0; if children.is_empty() { 0 } else { legs.len() }];
-        let give_back = (legs.len() / 64).max(4096);
-        while let Some(leg) = legs.pop() {
-            let id = leg.call_id().as_str();
-            let hash = self.hasher.hash_one(id);
-            let place = match self.index.find(hash, is_at(&self.legs, id)).copied() {
-                Some(place) => {
-                    if let Some(mine) = self.legs.get_mut(place) {
-                        // Same id, so it cannot fail.
-                        let _ = mine.merge(&leg);
-                    }
-                    place
-                }
-                None => self.push(hash, leg),
-            };
-            if let Some(at) = moved.get_mut(legs.len()) {
-                *at = place;
-            }
-            if legs.len() % give_back == 0 {
-                legs.shrink_to_fit();
-            }
-        }
-        for (parent, mut children) in children {
-            for child in &mut children {
-                *child = moved[*child];
-            }
-            match self.children.entry(parent) {
-                Entry::Occupied(mut mine) => {
-                    for child in children {
-                        push_child(mine.get_mut(), child);
-                    }
-                }
-                Entry::Vacant(slot) => {
-                    slot.insert(children);
-                }
-            }
-        }
     }
 
     /// Records the leg at `place` under `parent` in the parent index, once.
@@ -517,6 +504,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
             .find_entry(hash, is_at(&self.legs, call_id))
             .ok()?
             .remove();
+        let place = place.get();
         let leg = self.legs.swap_remove(place);
         for parent in leg.parent_call_ids() {
             if let Some(children) = self.children.get_mut(parent) {
@@ -530,8 +518,8 @@ impl<S: BuildHasher + Default> Tracker<S> {
         let last = self.legs.len();
         if let Some(moved) = self.legs.get(place) {
             let hash = self.hasher.hash_one(moved.call_id().as_str());
-            if let Some(at) = self.index.find_mut(hash, |&at| at == last) {
-                *at = place;
+            if let Some(at) = self.index.find_mut(hash, |at| at.get() == last) {
+                *at = P::new(place);
             }
             for parent in moved.parent_call_ids() {
                 for child in self.children.get_mut(parent).into_iter().flatten() {
@@ -632,6 +620,62 @@ impl<S: BuildHasher + Default> Tracker<S> {
     }
 }
 
+impl<S: BuildHasher + Default> Tracker<S> {
+    /// Adds the legs of `other`: merged into the leg of the same id, or taken as they are. Retention and
+    /// the maximum are not applied (this is for replays, which use neither).
+    pub(crate) fn merge(&mut self, other: Tracker<S>) {
+        // `other`'s index goes first: its legs are looked up here, by id.
+        let (mut legs, children) = (other.legs, other.children);
+        drop(other.index);
+        // A replay's workers fold separate calls, so most legs and parents are new here: room for them
+        // all at once, not by doubling.
+        self.legs.reserve(legs.len());
+        self.index
+            .reserve(legs.len(), rehash(&self.legs, &self.hasher));
+        self.children.reserve(children.len());
+        // Where each of `other`'s legs is now, for its parent index (none without one). The legs are taken
+        // from the end, and the list they leave gives its memory back as it shortens, a sixty-fourth at a
+        // time, so that the two lists never both hold every leg.
+        let mut moved = vec![0; if children.is_empty() { 0 } else { legs.len() }];
+        let give_back = (legs.len() / 64).max(4096);
+        while let Some(leg) = legs.pop() {
+            let id = leg.call_id().as_str();
+            let hash = self.hasher.hash_one(id);
+            let place = match self.index.find(hash, is_at(&self.legs, id)).copied() {
+                Some(place) => {
+                    if let Some(mine) = self.legs.get_mut(place) {
+                        // Same id, so it cannot fail.
+                        let _ = mine.merge(&leg);
+                    }
+                    place
+                }
+                None => self.push(hash, leg),
+            };
+            if let Some(at) = moved.get_mut(legs.len()) {
+                *at = place;
+            }
+            if legs.len() % give_back == 0 {
+                legs.shrink_to_fit();
+            }
+        }
+        for (parent, mut children) in children {
+            for child in &mut children {
+                *child = moved[*child];
+            }
+            match self.children.entry(parent) {
+                Entry::Occupied(mut mine) => {
+                    for child in children {
+                        push_child(mine.get_mut(), child);
+                    }
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(children);
+                }
+            }
+        }
+    }
+}
+
 /// Adds `child` to a parent's legs unless it is there.
 fn push_child(children: &mut Vec<usize>, child: usize) {
     if !children.contains(&child) {
@@ -641,14 +685,17 @@ fn push_child(children: &mut Vec<usize>, child: usize) {
 }
 
 /// Whether the place an index holds is that of the leg with this id.
-fn is_at<'a>(legs: &'a [Leg], call_id: &'a str) -> impl Fn(&usize) -> bool + 'a {
-    move |&place| legs.get(place).is_some_and(|leg| leg.call_id() == call_id)
+fn is_at<'a, P: Place>(legs: &'a [Leg], call_id: &'a str) -> impl Fn(&P) -> bool + 'a {
+    move |place| {
+        legs.get(place.get())
+            .is_some_and(|leg| leg.call_id() == call_id)
+    }
 }
 
 /// The hash of the leg at a place the index holds, for when the index grows.
-fn rehash<'a, S: BuildHasher>(legs: &'a [Leg], hasher: &'a S) -> impl Fn(&usize) -> u64 + 'a {
-    move |&place| {
-        legs.get(place)
+fn rehash<'a, S: BuildHasher, P: Place>(legs: &'a [Leg], hasher: &'a S) -> impl Fn(&P) -> u64 + 'a {
+    move |place| {
+        legs.get(place.get())
             .map_or(0, |leg| hasher.hash_one(leg.call_id().as_str()))
     }
 }
