@@ -50,12 +50,14 @@ impl Text for Direction {
 }
 
 /// A text fact's value: up to 15 bytes (phone numbers, short tags) held in place, longer ones on the
-/// heap. A leg holds several texts, most of them phone numbers, and a `String` would put each in an
+/// heap, in one allocation up to 47 bytes. A leg holds several texts, most of them phone numbers, and a `String` would put each in an
 /// allocation of its own. 16 bytes, as the enum's tag fits in the length of an [`Inline`]. Ordered as
 /// its text.
 #[derive(Clone)]
 pub(crate) enum Short {
     Inline(Inline<15>),
+    /// Up to 47 bytes (an error id, a UUID, is 36) in one allocation behind a thin pointer.
+    Boxed(Box<Inline<47>>),
     /// Behind a thin pointer: a `Box<str>` would make a `Short` 24 bytes.
     Heap(Box<Box<str>>),
 }
@@ -64,6 +66,7 @@ impl Short {
     pub(crate) fn as_str(&self) -> &str {
         match self {
             Short::Inline(inline) => inline.as_str(),
+            Short::Boxed(boxed) => boxed.as_str(),
             Short::Heap(text) => text,
         }
     }
@@ -72,6 +75,7 @@ impl Short {
     fn as_bytes(&self) -> &[u8] {
         match self {
             Short::Inline(inline) => inline.as_bytes(),
+            Short::Boxed(boxed) => boxed.as_bytes(),
             Short::Heap(text) => text.as_bytes(),
         }
     }
@@ -82,9 +86,12 @@ impl Text for Short {
         self.as_str()
     }
     fn from_text(text: &str) -> Self {
-        match Inline::new(text) {
-            Some(inline) => Short::Inline(inline),
-            None => Short::Heap(Box::new(text.into())),
+        if let Some(inline) = Inline::<15>::new(text) {
+            Short::Inline(inline)
+        } else if let Some(boxed) = Inline::<47>::new(text) {
+            Short::Boxed(Box::new(boxed))
+        } else {
+            Short::Heap(Box::new(text.into()))
         }
     }
 }
@@ -455,11 +462,17 @@ mod tests {
             "é",
             "+44207946000099",
             "+442079460000999",
-            "ü".repeat(40).as_str(),
+            "4642074b-7b58-478b-96e4-3a60955c6765",
+            "ü".repeat(23).as_str(),
+            "ü".repeat(24).as_str(),
         ] {
             let short = Short::from_text(text);
             assert_eq!(short.as_str(), text);
             assert_eq!(matches!(short, Short::Inline(_)), text.len() <= 15);
+            assert_eq!(
+                matches!(short, Short::Boxed(_)),
+                (16..=47).contains(&text.len())
+            );
             assert_eq!(format!("{short:?}"), format!("{text:?}"));
         }
         let (a, b) = (Short::from_text("b"), Short::from_text(&"a".repeat(30)));
