@@ -39,7 +39,7 @@ fn options() -> Options {
         log: None,
         calls: 166_000,
         runs: 5,
-        memory_calls: 400_000,
+        memory_calls: 450_000,
         sdk_lines: 50_000,
     };
     let mut args = std::env::args().skip(1);
