@@ -73,6 +73,12 @@ impl CallId {
         }
     }
 
+    /// Orders the id against a text as [`Ord`] orders two ids, without checking its UTF-8 again: for
+    /// a fold that meets the id as text.
+    pub(crate) fn cmp_text(&self, text: &str) -> Ordering {
+        self.as_bytes().cmp(text.as_bytes())
+    }
+
     /// The id's text as bytes, without checking again that they are UTF-8: for comparing and ordering.
     fn as_bytes(&self) -> &[u8] {
         match &self.0 {
@@ -115,7 +121,7 @@ impl PartialEq<str> for CallId {
 
 impl PartialEq<&str> for CallId {
     fn eq(&self, other: &&str) -> bool {
-        self.as_bytes() == other.as_bytes()
+        *self == **other
     }
 }
 

@@ -468,11 +468,8 @@ impl Leg {
         if known > 0 {
             return Applied::Duplicate;
         }
-        self.parent_call_id.observe_by(
-            v.parent_call_id,
-            |known, id| known.as_str().cmp(id),
-            CallId::new,
-        );
+        self.parent_call_id
+            .observe_by(v.parent_call_id, CallId::cmp_text, CallId::new);
         self.direction
             .observe_text(v.direction, || &mut overflow_mut(&mut self.rare).directions);
         self.transfer_to.observe_text(v.transfer_to);
