@@ -1,7 +1,7 @@
 //! The ratio table of issue 5, measured in one run on one file: the JSON-syntax floor (`serde_json` into
 //! `IgnoredAny`), callfold's decode + validate, `callfold history` end to end on one thread and on all
-//! cores, fold memory per leg (`callfold legs`, and `callfold history`), and the official Python SDK on
-//! the same lines.
+//! cores and where its time goes stage by stage, fold memory per leg (`callfold legs`, and `callfold
+//! history`), and the official Python SDK on the same lines.
 //!
 //! ```text
 //! cargo bench --bench ratios                      # a generated log of about 1M events
@@ -78,6 +78,8 @@ fn main() {
     let mut decode = Vec::new();
     let mut history_1 = Vec::new();
     let mut history_all = Vec::new();
+    let mut stages_1 = Vec::new();
+    let mut stages_all = Vec::new();
     for _ in 0..options.runs {
         floor.push(time(|| {
             parse_lines(&log, |line| {
@@ -92,26 +94,30 @@ fn main() {
         }));
         history_1.push(time(|| run_history(&log, Some(1))));
         history_all.push(time(|| run_history(&log, None)));
+        stages_1.push(stages(&log, 1));
+        stages_all.push(stages(&log, threads));
     }
+    let (history_1, history_all) = (median(history_1), median(history_all));
     let floor = median(floor);
+    let validate = median(validate);
     let rows = [
         ("serde_json into IgnoredAny: the floor", floor),
         (
             "callfold decode + validate, borrowed (`Callback::validate`)",
-            median(validate),
+            validate,
         ),
         (
             "callfold decode + validate into an owned `Callback`",
             median(decode),
         ),
-        ("callfold history end to end, 1 thread", median(history_1)),
+        ("callfold history end to end, 1 thread", history_1),
         (
             if threads == 1 {
                 "callfold history, all cores (1)"
             } else {
                 "callfold history, all cores"
             },
-            median(history_all),
+            history_all,
         ),
     ];
 
@@ -139,6 +145,15 @@ fn main() {
         ),
         None => println!("| Python bandwidth-sdk | not installed: run benches/ratios.sh | |"),
     }
+    println!();
+    print_stages(
+        floor,
+        validate,
+        [
+            Stages::median(&stages_1, history_1),
+            Stages::median(&stages_all, history_all),
+        ],
+    );
     println!();
     for (threads, label) in [("1", "1 thread"), ("0", "all cores")] {
         match fold_memory(options.memory_calls, threads) {
@@ -217,6 +232,137 @@ fn run_history(log: &Path, threads: Option<usize>) {
     assert!(
         status.code().is_some_and(|c| c < 2),
         "callfold history failed: {status}"
+    );
+}
+
+/// Where the time of `callfold history` goes: its stages, timed one after the other in this process
+/// through the library calls the command makes. Memory freed by one run is reused by the next here,
+/// while the command maps (and the kernel zeroes) all of its memory afresh: that cost falls in "the
+/// rest", with writing to stdout and starting and ending the process.
+#[derive(Clone, Copy)]
+struct Stages {
+    /// `History::replay`: read the log, decode and validate each line, fold it; on many threads, merge.
+    replay: Duration,
+    /// `History::map_calls`, each call built and dropped.
+    build: Duration,
+    /// The same, each call also written as its JSON line (`Call::write_json`), as the command does.
+    format: Duration,
+    /// Bytes of JSON written.
+    bytes: usize,
+    /// `callfold history` end to end, in the same run.
+    whole: Duration,
+}
+
+impl Stages {
+    /// The median of each stage, `whole` being the median end to end time.
+    fn median(runs: &[Stages], whole: Duration) -> Stages {
+        let stage = |f: fn(&Stages) -> Duration| median(runs.iter().map(f).collect());
+        Stages {
+            replay: stage(|s| s.replay),
+            build: stage(|s| s.build),
+            format: stage(|s| s.format),
+            bytes: runs.first().map_or(0, |s| s.bytes),
+            whole,
+        }
+    }
+}
+
+fn stages(log: &Path, threads: usize) -> Stages {
+    let mut reader = callfold::LogReader::new(BufReader::with_capacity(
+        1 << 16,
+        File::open(log).expect("open the log"),
+    ));
+    let start = Instant::now();
+    let history =
+        callfold::History::replay(&mut reader, threads, |_| Ok::<(), ()>(())).expect("replay");
+    let replay = start.elapsed();
+    let options = callfold::HistoryOptions::default();
+    let mut calls = 0;
+    let build = time(|| {
+        history.map_calls(
+            &options,
+            threads,
+            |calls| calls.len(),
+            |n| {
+                calls += n;
+                Ok::<(), ()>(())
+            },
+        )
+    });
+    let mut bytes = 0;
+    let format = time(|| {
+        history.map_calls(
+            &options,
+            threads,
+            |calls| {
+                let mut out = Vec::new();
+                for call in calls {
+                    call.write_json(&mut out);
+                    out.push(b'\n');
+                }
+                out
+            },
+            |out| {
+                bytes += std::hint::black_box(out).len();
+                Ok::<(), ()>(())
+            },
+        )
+    });
+    assert!(calls > 0, "the log holds no calls");
+    Stages {
+        replay,
+        build,
+        format,
+        bytes,
+        whole: Duration::ZERO,
+    }
+}
+
+/// The stages of `callfold history` on one thread and on all cores, each as time ÷ floor, added up to
+/// end to end.
+fn print_stages(floor: Duration, validate: Duration, [one, all]: [Stages; 2]) {
+    let ratio = |d: Duration| format!("{:.2}", d.as_secs_f64() / floor.as_secs_f64());
+    let minus = |a: Duration, b: Duration| match a.checked_sub(b) {
+        Some(more) => ratio(more),
+        None => format!("-{}", ratio(b.saturating_sub(a))),
+    };
+    println!("where the time of `callfold history` goes (time ÷ floor, stage by stage):");
+    println!();
+    println!("| stage | 1 thread | all cores |");
+    println!("|---|---:|---:|");
+    println!(
+        "| read, decode and validate (`Callback::validate` over the lines, 1 thread) | {} | |",
+        ratio(validate)
+    );
+    println!(
+        "| fold (`History::replay` less the row above) | {} | |",
+        minus(one.replay, validate)
+    );
+    println!(
+        "| read, decode, validate, fold: `History::replay` | {} | {} |",
+        ratio(one.replay),
+        ratio(all.replay)
+    );
+    println!(
+        "| build the calls: attempts, outcomes (`History::map_calls`) | {} | {} |",
+        ratio(one.build),
+        ratio(all.build)
+    );
+    println!(
+        "| write them as JSON lines in memory (`Call::write_json`, {} MB) | {} | {} |",
+        one.bytes / 1_000_000,
+        minus(one.format, one.build),
+        minus(all.format, all.build)
+    );
+    println!(
+        "| the rest: the command's fresh memory (page faults), stdout, start, exit (end to end less the above) | {} | {} |",
+        minus(one.whole, one.replay + one.format),
+        minus(all.whole, all.replay + all.format)
+    );
+    println!(
+        "| `callfold history` end to end | {} | {} |",
+        ratio(one.whole),
+        ratio(all.whole)
     );
 }
 

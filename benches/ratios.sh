@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints the performance ratio table (README, "Performance"): the serde_json IgnoredAny floor, callfold's
-# decode + validate, `callfold history` on one thread and on all cores, fold memory per leg, and the
-# official Python SDK, all on the same generated log of about a million callbacks, in one run.
+# decode + validate, `callfold history` on one thread and on all cores with where its time goes stage by
+# stage, fold memory per leg, and the official Python SDK, all on the same generated log of about a
+# million callbacks, in one run.
 #
 #   bash benches/ratios.sh              # the full table (about 2 minutes)
 #   bash benches/ratios.sh --quick      # a smoke test on 100k lines
