@@ -79,8 +79,9 @@ impl CallId {
         self.as_bytes().cmp(text.as_bytes())
     }
 
-    /// The id's text as bytes, without checking again that they are UTF-8: for comparing and ordering.
-    fn as_bytes(&self) -> &[u8] {
+    /// The id's text as bytes, without checking again that they are UTF-8: for comparing, ordering and
+    /// hashing in callfold's own tables.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
         match &self.0 {
             Repr::Inline(inline) => inline.as_bytes(),
             Repr::Shared(text) => text.as_bytes(),

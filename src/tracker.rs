@@ -366,7 +366,7 @@ impl<S: BuildHasher + Default, P: Place> Tracker<S, P> {
 
     /// The place in `legs` of the leg with this id.
     fn place(&self, call_id: &str) -> Option<usize> {
-        let hash = self.hasher.hash_one(call_id);
+        let hash = hash_id(&self.hasher, call_id.as_bytes());
         self.index
             .find(hash, is_at(&self.legs, call_id))
             .map(|place| place.get())
@@ -375,11 +375,31 @@ impl<S: BuildHasher + Default, P: Place> Tracker<S, P> {
     /// Adds a leg to `legs` and the index, and gives its place; there must be no leg with its id, and
     /// room for one more (see [`most_legs`](Tracker::most_legs)).
     fn push(&mut self, hash: u64, leg: Leg) -> usize {
+        if self.index.len() == self.index.capacity() {
+            self.grow_index(self.legs.len() + 1);
+        }
         let place = self.legs.len();
         self.legs.push(leg);
         self.index
             .insert_unique(hash, P::new(place), rehash(&self.legs, &self.hasher));
         place
+    }
+
+    /// Makes room in the index for `legs` legs by filing every leg anew in a bigger table, in
+    /// the order they are held. Growing in place would read the legs in the order of the index, each
+    /// read a cache miss; read in order, they stream.
+    fn grow_index(&mut self, legs: usize) {
+        if legs <= self.index.capacity() {
+            return;
+        }
+        // A table's room is a power of two buckets, less an eighth: the next one up is twice as big.
+        self.index = HashTable::new();
+        self.index.reserve(legs, |_| 0);
+        for (place, leg) in self.legs.iter().enumerate() {
+            let hash = hash_id(&self.hasher, leg.call_id().as_bytes());
+            self.index
+                .insert_unique(hash, P::new(place), rehash(&self.legs, &self.hasher));
+        }
     }
 
     /// The most legs the tracker holds: the maximum set, or the most its index can place.
@@ -418,7 +438,7 @@ impl<S: BuildHasher + Default, P: Place> Tracker<S, P> {
         delivery: Option<u64>,
     ) -> (Option<State>, bool, &Leg) {
         // One lookup for a known leg, and one hash for a new one.
-        let hash = self.hasher.hash_one(v.call_id);
+        let hash = hash_id(&self.hasher, v.call_id.as_bytes());
         let (place, known) = match self.index.find(hash, is_at(&self.legs, v.call_id)) {
             Some(place) => (place.get(), true),
             None => (self.push(hash, Leg::new(CallId::new(v.call_id))), false),
@@ -498,7 +518,7 @@ impl<S: BuildHasher + Default, P: Place> Tracker<S, P> {
     /// # Ok::<(), callfold::DecodeError>(())
     /// ```
     pub fn remove(&mut self, call_id: &str) -> Option<Leg> {
-        let hash = self.hasher.hash_one(call_id);
+        let hash = hash_id(&self.hasher, call_id.as_bytes());
         let (place, _) = self
             .index
             .find_entry(hash, is_at(&self.legs, call_id))
@@ -517,7 +537,7 @@ impl<S: BuildHasher + Default, P: Place> Tracker<S, P> {
         // The last leg moved into the hole: the indexes follow it.
         let last = self.legs.len();
         if let Some(moved) = self.legs.get(place) {
-            let hash = self.hasher.hash_one(moved.call_id().as_str());
+            let hash = hash_id(&self.hasher, moved.call_id().as_bytes());
             if let Some(at) = self.index.find_mut(hash, |at| at.get() == last) {
                 *at = P::new(place);
             }
@@ -630,8 +650,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
         // A replay's workers fold separate calls, so most legs and parents are new here: room for them
         // all at once, not by doubling.
         self.legs.reserve(legs.len());
-        self.index
-            .reserve(legs.len(), rehash(&self.legs, &self.hasher));
+        self.grow_index(self.legs.len() + legs.len());
         self.children.reserve(children.len());
         // Where each of `other`'s legs is now, for its parent index (none without one). The legs are taken
         // from the end, and the list they leave gives its memory back as it shortens, a sixty-fourth at a
@@ -640,7 +659,7 @@ impl<S: BuildHasher + Default> Tracker<S> {
         let give_back = (legs.len() / 64).max(4096);
         while let Some(leg) = legs.pop() {
             let id = leg.call_id().as_str();
-            let hash = self.hasher.hash_one(id);
+            let hash = hash_id(&self.hasher, id.as_bytes());
             let place = match self.index.find(hash, is_at(&self.legs, id)).copied() {
                 Some(place) => {
                     if let Some(mine) = self.legs.get_mut(place) {
@@ -696,6 +715,12 @@ fn is_at<'a, P: Place>(legs: &'a [Leg], call_id: &'a str) -> impl Fn(&P) -> bool
 fn rehash<'a, S: BuildHasher, P: Place>(legs: &'a [Leg], hasher: &'a S) -> impl Fn(&P) -> u64 + 'a {
     move |place| {
         legs.get(place.get())
-            .map_or(0, |leg| hasher.hash_one(leg.call_id().as_str()))
+            .map_or(0, |leg| hash_id(hasher, leg.call_id().as_bytes()))
     }
+}
+
+/// The hash the index files a leg under: of its id as bytes, so that an id held in place is not checked
+/// for UTF-8 again each time it is hashed.
+fn hash_id<S: BuildHasher>(hasher: &S, id: &[u8]) -> u64 {
+    hasher.hash_one(id)
 }
