@@ -67,16 +67,24 @@ pub(crate) fn array<T>(
 
 impl Value for str {
     fn write(&self, out: &mut Vec<u8>) {
-        if crate::scan::first_special(self.as_bytes(), 0).is_none() {
-            out.reserve(self.len() + 2);
-            out.push(b'"');
-            out.extend_from_slice(self.as_bytes());
-            out.push(b'"');
-        } else {
+        if !plain(self.as_bytes(), out) {
             // Writing a `str` into a `Vec` cannot fail.
             let _ = serde_json::to_writer(&mut *out, self);
         }
     }
+}
+
+/// Writes the bytes of a text as a JSON string and says true, if they need no escape; else writes
+/// nothing. For texts held as bytes, which need not be checked for UTF-8 again when they need no escape.
+fn plain(text: &[u8], out: &mut Vec<u8>) -> bool {
+    if crate::scan::first_special(text, 0).is_some() {
+        return false;
+    }
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(text);
+    out.push(b'"');
+    true
 }
 
 impl Value for String {
@@ -87,13 +95,17 @@ impl Value for String {
 
 impl Value for CallId {
     fn write(&self, out: &mut Vec<u8>) {
-        self.as_str().write(out);
+        if !plain(self.as_bytes(), out) {
+            self.as_str().write(out);
+        }
     }
 }
 
 impl Value for Stamp {
     fn write(&self, out: &mut Vec<u8>) {
-        self.as_str().write(out);
+        if !plain(self.as_bytes(), out) {
+            self.as_str().write(out);
+        }
     }
 }
 
@@ -206,6 +218,10 @@ mod tests {
         assert_eq!(written(&true), "true");
         assert_eq!(written(&None::<i64>), "null");
         assert_eq!(written(&vec!["a", "b\"c"]), r#"["a","b\"c"]"#);
+        for id in ["c-1", "c-\"quoted\"", "é\u{1}", &"c".repeat(60)] {
+            let held: CallId = id.parse().unwrap();
+            assert_eq!(written(&held), serde_json::to_string(id).unwrap());
+        }
         assert_eq!(written(&Vec::<&str>::new()), "[]");
         let mut out = Vec::new();
         let mut object = Object::new(&mut out);

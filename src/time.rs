@@ -217,6 +217,14 @@ impl Stamp {
         }
     }
 
+    /// The text's bytes, without checking again that they are UTF-8: for writing.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            Stamp::Short { bytes, len } => bytes.get(..usize::from(*len)).unwrap_or_default(),
+            Stamp::Long(text) => text.as_bytes(),
+        }
+    }
+
     pub(crate) fn as_str(&self) -> &str {
         match self {
             // Only ASCII digits and separators were written.
