@@ -1,14 +1,13 @@
 //! Call history: the legs of each original call, grouped into `<Transfer>` attempts, with the A-leg's own
 //! facts and the call's outcome.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Serialize, Serializer};
 
 use crate::callback::{CallId, Callback, Cause, DecodeError, Kind, View};
 use crate::fact::{Fact, Short, insert_sorted};
 use crate::hash::FastState;
+use crate::id::IdMap;
 use crate::json::{self, Object, Value};
 use crate::leg::{Conflict, Leg, State};
 use crate::time::{Stamp, format_timestamp, stamp};
@@ -155,7 +154,7 @@ pub struct History {
     tracker: Tracker<FastState>,
     /// Boxed: the table then holds pointers, and growing it (which holds the old and new tables at once)
     /// or merging into it moves 24-byte entries instead of 160-byte ones.
-    a_legs: HashMap<CallId, Box<ALeg>, FastState>,
+    a_legs: IdMap<Box<ALeg>, FastState>,
     latest_event_time: Option<DateTime<Utc>>,
 }
 
@@ -392,7 +391,7 @@ impl History {
     pub fn new() -> History {
         History {
             tracker: Tracker::with_hasher(),
-            a_legs: HashMap::default(),
+            a_legs: IdMap::default(),
             latest_event_time: None,
         }
     }
@@ -483,12 +482,7 @@ impl History {
         self.tracker.merge(other.tracker);
         self.a_legs.reserve(other.a_legs.len());
         for (id, a) in other.a_legs {
-            match self.a_legs.get_mut(&id) {
-                Some(mine) => mine.merge(*a),
-                None => {
-                    self.a_legs.insert(id, a);
-                }
-            }
+            self.a_legs.insert_or_merge(id, a, |mine, a| mine.merge(*a));
         }
         self.latest_event_time = self.latest_event_time.max(other.latest_event_time);
     }
@@ -513,12 +507,7 @@ impl History {
         } else {
             v.call_id
         };
-        // One lookup for a known A-leg; the id is made only for a new one.
-        let a = if let Some(a) = self.a_legs.get_mut(a_leg_id) {
-            a
-        } else {
-            self.a_legs.entry(CallId::new(a_leg_id)).or_default()
-        };
+        let a = self.a_legs.get_or_insert_with(a_leg_id, Box::default);
         a.from.observe_text(v.from);
         a.to.observe_text(v.to);
         if leg_event {

@@ -3,10 +3,12 @@
 use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::str::FromStr;
 use std::sync::Arc;
 
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 use serde::{Serialize, Serializer};
 use thiserror::Error;
 
@@ -170,9 +172,148 @@ impl Serialize for CallId {
     }
 }
 
+/// What a map keyed by ids is looked up by: an id, or its text.
+pub(crate) trait IdText {
+    fn id_bytes(&self) -> &[u8];
+    /// The id, held; for text, which the caller knows is not empty (a decoded callback's).
+    fn to_id(&self) -> CallId;
+}
+
+impl IdText for str {
+    fn id_bytes(&self) -> &[u8] {
+        self.as_bytes()
+    }
+    fn to_id(&self) -> CallId {
+        CallId::new(self)
+    }
+}
+
+impl IdText for CallId {
+    fn id_bytes(&self) -> &[u8] {
+        self.as_bytes()
+    }
+    fn to_id(&self) -> CallId {
+        self.clone()
+    }
+}
+
+/// A map keyed by call ids, looked up by id or by text, for callfold's own tables. An id is hashed and
+/// compared as bytes: through `Borrow<str>`, a std map would check an id held in place for UTF-8 again
+/// each time it hashed or compared it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IdMap<V, S> {
+    table: HashTable<(CallId, V)>,
+    hasher: S,
+}
+
+impl<V, S: BuildHasher> IdMap<V, S> {
+    fn find<K: IdText + ?Sized>(&self, id: &K) -> Option<&(CallId, V)> {
+        let id = id.id_bytes();
+        self.table
+            .find(self.hasher.hash_one(id), |(held, _)| held.as_bytes() == id)
+    }
+
+    pub(crate) fn get<K: IdText + ?Sized>(&self, id: &K) -> Option<&V> {
+        self.find(id).map(|(_, value)| value)
+    }
+
+    /// The map's own copy of the id, and its value.
+    pub(crate) fn get_key_value<K: IdText + ?Sized>(&self, id: &K) -> Option<(&CallId, &V)> {
+        self.find(id).map(|(held, value)| (held, value))
+    }
+
+    pub(crate) fn contains_key<K: IdText + ?Sized>(&self, id: &K) -> bool {
+        self.find(id).is_some()
+    }
+
+    pub(crate) fn get_mut<K: IdText + ?Sized>(&mut self, id: &K) -> Option<&mut V> {
+        let id = id.id_bytes();
+        self.table
+            .find_mut(self.hasher.hash_one(id), |(held, _)| held.as_bytes() == id)
+            .map(|(_, value)| value)
+    }
+
+    /// The value of the id, made by `make` if there is none, in one lookup.
+    pub(crate) fn get_or_insert_with<K: IdText + ?Sized>(
+        &mut self,
+        id: &K,
+        make: impl FnOnce() -> V,
+    ) -> &mut V {
+        let bytes = id.id_bytes();
+        let hasher = &self.hasher;
+        let entry = self.table.entry(
+            hasher.hash_one(bytes),
+            |(held, _)| held.as_bytes() == bytes,
+            |(held, _)| hasher.hash_one(held.as_bytes()),
+        );
+        match entry {
+            Entry::Occupied(held) => &mut held.into_mut().1,
+            Entry::Vacant(slot) => &mut slot.insert((id.to_id(), make())).into_mut().1,
+        }
+    }
+
+    /// Adds `value` under `id`, or merges it into the value held.
+    pub(crate) fn insert_or_merge(&mut self, id: CallId, value: V, merge: impl FnOnce(&mut V, V)) {
+        let hasher = &self.hasher;
+        let entry = self.table.entry(
+            hasher.hash_one(id.as_bytes()),
+            |(held, _)| *held == id,
+            |(held, _)| hasher.hash_one(held.as_bytes()),
+        );
+        match entry {
+            Entry::Occupied(held) => merge(&mut held.into_mut().1, value),
+            Entry::Vacant(slot) => {
+                slot.insert((id, value));
+            }
+        }
+    }
+
+    pub(crate) fn remove<K: IdText + ?Sized>(&mut self, id: &K) -> Option<V> {
+        let id = id.id_bytes();
+        let held = self
+            .table
+            .find_entry(self.hasher.hash_one(id), |(held, _)| held.as_bytes() == id)
+            .ok()?;
+        Some(held.remove().0.1)
+    }
+
+    /// Room for `more` entries besides those held.
+    pub(crate) fn reserve(&mut self, more: usize) {
+        let hasher = &self.hasher;
+        self.table
+            .reserve(more, |(held, _)| hasher.hash_one(held.as_bytes()));
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// Every id and its value, in no particular order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&CallId, &V)> {
+        self.table.iter().map(|(id, value)| (id, value))
+    }
+
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &CallId> {
+        self.table.iter().map(|(id, _)| id)
+    }
+}
+
+impl<V, S> IntoIterator for IdMap<V, S> {
+    type Item = (CallId, V);
+    type IntoIter = hashbrown::hash_table::IntoIter<(CallId, V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.table.into_iter()
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use std::hash::BuildHasher;
+    use std::hash::RandomState;
 
     use super::*;
 
@@ -207,6 +348,37 @@ mod tests {
                 assert_eq!(id == other, a == b);
             }
         }
+    }
+
+    #[test]
+    fn a_map_of_ids_finds_each_by_id_and_by_text() {
+        let mut map = IdMap::<usize, RandomState>::default();
+        let ids = samples();
+        for (n, id) in ids.iter().enumerate() {
+            *map.get_or_insert_with(id.as_str(), || n) += 1000;
+            assert_eq!(*map.get_or_insert_with(&CallId::new(id), || 0), n + 1000);
+        }
+        assert_eq!(map.len(), ids.len());
+        map.reserve(100);
+        for (n, id) in ids.iter().enumerate() {
+            let held = CallId::new(id);
+            assert_eq!(map.get(id.as_str()), Some(&(n + 1000)));
+            assert_eq!(map.get_key_value(&held), Some((&held, &(n + 1000))));
+            *map.get_mut(&held).unwrap() -= 1000;
+            map.insert_or_merge(held, 1, |mine, more| *mine += more);
+        }
+        map.insert_or_merge(CallId::new("c-new"), 7, |_, _| unreachable!());
+        assert_eq!(map.get("c-new"), Some(&7));
+        assert!(map.get("c-none").is_none() && !map.contains_key("c-none"));
+        assert_eq!(map.remove("c-new"), Some(7));
+        assert_eq!(map.remove("c-new"), None);
+        let mut held: Vec<(String, usize)> =
+            map.into_iter().map(|(id, n)| (id.to_string(), n)).collect();
+        held.sort();
+        let mut expected: Vec<(String, usize)> =
+            (1..).zip(&ids).map(|(n, id)| (id.clone(), n)).collect();
+        expected.sort();
+        assert_eq!(held, expected);
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! The live API for call-control apps: feed bodies as webhooks arrive, learn what changed.
 
-use std::collections::hash_map::Entry;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::hash::{BuildHasher, RandomState};
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -9,6 +8,7 @@ use hashbrown::HashTable;
 
 use crate::callback::{CallId, Callback, DecodeError, View};
 use crate::fact::reserve_one;
+use crate::id::IdMap;
 use crate::invariant::Violation;
 use crate::leg::{Applied, Conflict, Leg, State};
 
@@ -44,7 +44,7 @@ pub struct Tracker<S = RandomState, P = usize> {
     index: HashTable<P>,
     hasher: S,
     /// The legs that named each `parentCallId`, as places in `legs`; kept only when `parent_index` is.
-    children: HashMap<CallId, Vec<usize>, S>,
+    children: IdMap<Vec<usize>, S>,
     parent_index: bool,
     retention: Option<TimeDelta>,
     max_legs: Option<usize>,
@@ -185,7 +185,7 @@ impl<S: BuildHasher + Default, P: Place> Tracker<S, P> {
             legs: Vec::new(),
             index: HashTable::new(),
             hasher: S::default(),
-            children: HashMap::default(),
+            children: IdMap::default(),
             parent_index: true,
             retention: None,
             max_legs: None,
@@ -471,12 +471,7 @@ impl<S: BuildHasher + Default, P: Place> Tracker<S, P> {
 
     /// Records the leg at `place` under `parent` in the parent index, once.
     fn add_child(&mut self, parent: &CallId, place: usize) {
-        match self.children.get_mut(parent.as_str()) {
-            Some(children) => push_child(children, place),
-            None => {
-                self.children.insert(parent.clone(), vec![place]);
-            }
-        }
+        push_child(self.children.get_or_insert_with(parent, Vec::new), place);
     }
 
     /// Evicts the legs that ended at least the retention before `now`, and says how many. Feeding calls
@@ -681,16 +676,12 @@ impl<S: BuildHasher + Default> Tracker<S> {
             for child in &mut children {
                 *child = moved[*child];
             }
-            match self.children.entry(parent) {
-                Entry::Occupied(mut mine) => {
+            self.children
+                .insert_or_merge(parent, children, |mine, children| {
                     for child in children {
-                        push_child(mine.get_mut(), child);
+                        push_child(mine, child);
                     }
-                }
-                Entry::Vacant(slot) => {
-                    slot.insert(children);
-                }
-            }
+                });
         }
     }
 }
