@@ -80,11 +80,16 @@ fn plain(text: &[u8], out: &mut Vec<u8>) -> bool {
     if crate::scan::first_special(text, 0).is_some() {
         return false;
     }
+    quoted(text, out);
+    true
+}
+
+/// Writes the bytes of a text that needs no escape as a JSON string.
+fn quoted(text: &[u8], out: &mut Vec<u8>) {
     out.reserve(text.len() + 2);
     out.push(b'"');
     out.extend_from_slice(text);
     out.push(b'"');
-    true
 }
 
 impl Value for String {
@@ -103,7 +108,9 @@ impl Value for CallId {
 
 impl Value for Stamp {
     fn write(&self, out: &mut Vec<u8>) {
-        if !plain(self.as_bytes(), out) {
+        if self.is_plain() {
+            quoted(self.as_bytes(), out);
+        } else {
             self.as_str().write(out);
         }
     }

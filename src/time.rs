@@ -217,6 +217,11 @@ impl Stamp {
         }
     }
 
+    /// Whether the stamp is only digits and separators, which JSON writes as they are.
+    pub(crate) fn is_plain(&self) -> bool {
+        matches!(self, Stamp::Short { .. })
+    }
+
     /// The text's bytes, without checking again that they are UTF-8: for writing.
     pub(crate) fn as_bytes(&self) -> &[u8] {
         match self {
