@@ -150,8 +150,8 @@ fn main() {
         floor,
         validate,
         [
-            Stages::median(&stages_1, history_1),
-            Stages::median(&stages_all, history_all),
+            (Stages::median(&stages_1), history_1),
+            (Stages::median(&stages_all), history_all),
         ],
     );
     println!();
@@ -249,20 +249,17 @@ struct Stages {
     format: Duration,
     /// Bytes of JSON written.
     bytes: usize,
-    /// `callfold history` end to end, in the same run.
-    whole: Duration,
 }
 
 impl Stages {
-    /// The median of each stage, `whole` being the median end to end time.
-    fn median(runs: &[Stages], whole: Duration) -> Stages {
+    /// The median of each stage.
+    fn median(runs: &[Stages]) -> Stages {
         let stage = |f: fn(&Stages) -> Duration| median(runs.iter().map(f).collect());
         Stages {
             replay: stage(|s| s.replay),
             build: stage(|s| s.build),
             format: stage(|s| s.format),
             bytes: runs.first().map_or(0, |s| s.bytes),
-            whole,
         }
     }
 }
@@ -314,13 +311,16 @@ fn stages(log: &Path, threads: usize) -> Stages {
         build,
         format,
         bytes,
-        whole: Duration::ZERO,
     }
 }
 
-/// The stages of `callfold history` on one thread and on all cores, each as time ÷ floor, added up to
-/// end to end.
-fn print_stages(floor: Duration, validate: Duration, [one, all]: [Stages; 2]) {
+/// The stages of `callfold history` on one thread and on all cores, each with the command's end to end
+/// time in the same run, as time ÷ floor, added up to end to end.
+fn print_stages(
+    floor: Duration,
+    validate: Duration,
+    [(one, one_whole), (all, all_whole)]: [(Stages, Duration); 2],
+) {
     let ratio = |d: Duration| format!("{:.2}", d.as_secs_f64() / floor.as_secs_f64());
     let minus = |a: Duration, b: Duration| match a.checked_sub(b) {
         Some(more) => ratio(more),
@@ -356,13 +356,13 @@ fn print_stages(floor: Duration, validate: Duration, [one, all]: [Stages; 2]) {
     );
     println!(
         "| the rest: the command's fresh memory (page faults), stdout, start, exit (end to end less the above) | {} | {} |",
-        minus(one.whole, one.replay + one.format),
-        minus(all.whole, all.replay + all.format)
+        minus(one_whole, one.replay + one.format),
+        minus(all_whole, all.replay + all.format)
     );
     println!(
         "| `callfold history` end to end | {} | {} |",
-        ratio(one.whole),
-        ratio(all.whole)
+        ratio(one_whole),
+        ratio(all_whole)
     );
 }
 

@@ -209,8 +209,14 @@ pub(crate) struct IdMap<V, S> {
 impl<V, S: BuildHasher> IdMap<V, S> {
     fn find<K: IdText + ?Sized>(&self, id: &K) -> Option<&(CallId, V)> {
         let id = id.id_bytes();
+        self.table.find(self.hasher.hash_one(id), holds(id))
+    }
+
+    /// The id's entry: held, or the slot for it.
+    fn entry(&mut self, id: &[u8]) -> Entry<'_, (CallId, V)> {
+        let hasher = &self.hasher;
         self.table
-            .find(self.hasher.hash_one(id), |(held, _)| held.as_bytes() == id)
+            .entry(hasher.hash_one(id), holds(id), rehash(hasher))
     }
 
     pub(crate) fn get<K: IdText + ?Sized>(&self, id: &K) -> Option<&V> {
@@ -229,7 +235,7 @@ impl<V, S: BuildHasher> IdMap<V, S> {
     pub(crate) fn get_mut<K: IdText + ?Sized>(&mut self, id: &K) -> Option<&mut V> {
         let id = id.id_bytes();
         self.table
-            .find_mut(self.hasher.hash_one(id), |(held, _)| held.as_bytes() == id)
+            .find_mut(self.hasher.hash_one(id), holds(id))
             .map(|(_, value)| value)
     }
 
@@ -239,14 +245,7 @@ impl<V, S: BuildHasher> IdMap<V, S> {
         id: &K,
         make: impl FnOnce() -> V,
     ) -> &mut V {
-        let bytes = id.id_bytes();
-        let hasher = &self.hasher;
-        let entry = self.table.entry(
-            hasher.hash_one(bytes),
-            |(held, _)| held.as_bytes() == bytes,
-            |(held, _)| hasher.hash_one(held.as_bytes()),
-        );
-        match entry {
+        match self.entry(id.id_bytes()) {
             Entry::Occupied(held) => &mut held.into_mut().1,
             Entry::Vacant(slot) => &mut slot.insert((id.to_id(), make())).into_mut().1,
         }
@@ -254,13 +253,7 @@ impl<V, S: BuildHasher> IdMap<V, S> {
 
     /// Adds `value` under `id`, or merges it into the value held.
     pub(crate) fn insert_or_merge(&mut self, id: CallId, value: V, merge: impl FnOnce(&mut V, V)) {
-        let hasher = &self.hasher;
-        let entry = self.table.entry(
-            hasher.hash_one(id.as_bytes()),
-            |(held, _)| *held == id,
-            |(held, _)| hasher.hash_one(held.as_bytes()),
-        );
-        match entry {
+        match self.entry(id.as_bytes()) {
             Entry::Occupied(held) => merge(&mut held.into_mut().1, value),
             Entry::Vacant(slot) => {
                 slot.insert((id, value));
@@ -272,16 +265,14 @@ impl<V, S: BuildHasher> IdMap<V, S> {
         let id = id.id_bytes();
         let held = self
             .table
-            .find_entry(self.hasher.hash_one(id), |(held, _)| held.as_bytes() == id)
+            .find_entry(self.hasher.hash_one(id), holds(id))
             .ok()?;
         Some(held.remove().0.1)
     }
 
     /// Room for `more` entries besides those held.
     pub(crate) fn reserve(&mut self, more: usize) {
-        let hasher = &self.hasher;
-        self.table
-            .reserve(more, |(held, _)| hasher.hash_one(held.as_bytes()));
+        self.table.reserve(more, rehash(&self.hasher));
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -300,6 +291,16 @@ impl<V, S: BuildHasher> IdMap<V, S> {
     pub(crate) fn keys(&self) -> impl Iterator<Item = &CallId> {
         self.table.iter().map(|(id, _)| id)
     }
+}
+
+/// Whether an entry is that of the id with these bytes.
+fn holds<V>(id: &[u8]) -> impl Fn(&(CallId, V)) -> bool + '_ {
+    move |(held, _)| held.as_bytes() == id
+}
+
+/// The hash of an entry's id, for when the table grows.
+fn rehash<V, S: BuildHasher>(hasher: &S) -> impl Fn(&(CallId, V)) -> u64 + '_ {
+    move |(held, _)| hasher.hash_one(held.as_bytes())
 }
 
 impl<V, S> IntoIterator for IdMap<V, S> {
