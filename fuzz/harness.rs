@@ -33,7 +33,7 @@ pub fn read_and_fold(data: &[u8]) {
     let fold = |order: &mut dyn Iterator<Item = &Callback>| {
         let mut tracker = Tracker::new();
         for callback in order {
-            tracker.fold(callback);
+            tracker.apply(callback);
         }
         tracker.into_sorted_legs()
     };

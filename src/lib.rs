@@ -33,57 +33,55 @@
 //! # Ok::<(), callfold::DecodeError>(())
 //! ```
 //!
-//! # Modules, by concept
-//! - decoding: [`Callback`], [`Event`], [`Cause`], [`Direction`], [`CallId`], [`DecodeError`];
-//! - timestamps: [`parse_timestamp`], [`format_timestamp`];
-//! - the fold: [`Leg`], [`State`], [`Outcome`], [`Conflict`];
-//! - the invariants: [`Violation`];
-//! - the live API: [`Tracker`], [`Update`], [`LegUpdate`];
-//! - call history: [`History`], [`Call`], [`Attempt`], [`CallOutcome`]; over large logs:
-//!   [`StreamingHistory`]; figures: [`Stats`], [`StatsBuilder`];
-//! - logs: [`LogReader`], [`Counts`], [`LogError`].
+//! # A map of the crate
+//! The crate is a pipeline, one folder per stage; a stage names only the stages above it in this list.
+//! - `time`: Bandwidth's timestamps, read ([`parse_timestamp`]) and written ([`format_timestamp`],
+//!   [`format_duration`]).
+//! - `decode`: bodies into [`Callback`]s ([`Event`], [`Ending`], the open sets [`Cause`] and
+//!   [`Direction`], [`CallId`]), with [`DecodeError`]; the field table, the flat scanner and the serde
+//!   reader.
+//! - `fold`: the laws of the fold: [`Leg`], its [`State`], [`Outcome`] and [`EndCause`], its
+//!   [`Conflict`]s and [`Violation`]s; the compact facts and the deliveries.
+//! - `tracker`: the live API, [`Tracker`] ([`Update`], [`LegUpdate`]), and the table of legs every fold
+//!   keeps.
+//! - `replay`: reading logs ([`LogReader`], [`Counts`], [`LogError`]) and folding them on many threads
+//!   ([`Leg::replay`], [`Stop`]).
+//! - `history`: calls from legs: [`History`], [`Call`], [`Attempt`], [`Placed`], [`CallOutcome`],
+//!   [`Stale`] legs, [`StreamingHistory`] for large logs, [`Stats`].
+//! - `output`: the records callfold writes ([`Leg::write_json`], [`Call::write_json`], their
+//!   `Serialize`), each defined once.
+//! - `testing` (feature `proptest`): the [`strategy`] module and [`generate()`].
+//!
+//! `docs/design.md` says why it is built this way.
 //!
 //! # Crate features
 //! - `cli` (default): the `callfold` binary and its dependencies. Library users turn it off with
 //!   `default-features = false`.
 //! - `proptest`: the `strategy` module, proptest strategies of realistic transfer traffic (legs,
-//!   transfers, calls, faults) for users' own property tests, and [`generate`], which writes whole logs.
+//!   transfers, calls, faults) for users' own property tests, and [`generate()`], which writes whole logs.
 
-mod callback;
-mod fact;
-#[cfg(feature = "proptest")]
-mod generate;
-mod hash;
+mod decode;
+mod fold;
 mod history;
-mod id;
-mod inline;
-mod invariant;
-mod json;
-mod leg;
-mod log;
-mod parallel;
+mod output;
 mod replay;
-mod scan;
-mod stats;
 #[cfg(feature = "proptest")]
-pub mod strategy;
-mod streaming;
+mod testing;
 mod time;
 mod tracker;
 
-pub use callback::{
+pub use decode::{
     CallId, Callback, Cause, DecodeError, Direction, EmptyCallId, Ending, Event, Position,
 };
+pub use fold::{Applied, Conflict, EndCause, FoldError, Leg, Outcome, State, Violation};
+pub use history::{
+    Attempt, Call, CallOutcome, GroupBy, History, HistoryOptions, Late, LateReason, Placed,
+    PlacedBy, Stale, Stats, StatsBuilder, StreamingHistory, Summary, TransferComplete,
+};
+pub use replay::{Counts, DEFAULT_MAX_LINE, LogError, LogReader, Stop};
 #[cfg(feature = "proptest")]
-pub use generate::{GenerateOptions, GenerateSummary, generate};
-pub use history::{Attempt, Call, CallOutcome, History, HistoryOptions, Placed, TransferComplete};
-pub use invariant::Violation;
-pub use leg::{Applied, Conflict, FoldError, Leg, Outcome, State};
-pub use log::{Counts, DEFAULT_MAX_LINE, LogError, LogReader};
-pub use replay::Stop;
-pub use stats::{GroupBy, Stats, StatsBuilder, Summary};
-pub use streaming::{Late, StreamingHistory};
-pub use time::{TimestampError, format_timestamp, parse_timestamp};
+pub use testing::{GenerateOptions, GenerateSummary, generate, strategy};
+pub use time::{TimestampError, format_duration, format_timestamp, parse_timestamp};
 pub use tracker::{LegUpdate, Tracker, Update};
 
 // The README and the docs are tested: their examples must keep running.

@@ -102,8 +102,8 @@ proptest! {
                 prop_assert_eq!(leg.state(), State::Answered);
                 let just_before = HistoryOptions { as_of: Some(*after), ..HistoryOptions::default() };
                 let after = HistoryOptions { as_of: Some(*after + chrono::TimeDelta::seconds(1)), ..HistoryOptions::default() };
-                prop_assert!(!history.is_stale(&leg, &just_before));
-                prop_assert!(history.is_stale(&leg, &after));
+                prop_assert!(history.stale(&leg, &just_before).is_none());
+                prop_assert!(history.stale(&leg, &after).is_some());
             }
         }
         // Whatever the fault, only the faulty line is ever rejected.

@@ -3,11 +3,10 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use callfold::format_timestamp;
-
-use crate::input::{
-    Failure, HistoryArgs, LogArgs, chain, exit_without_freeing, human_ms, read_history, stdout,
-};
+use crate::args::{HistoryArgs, LogArgs};
+use crate::failure::{Failure, chain};
+use crate::format::stdout;
+use crate::replay::{exit_without_freeing, read_history};
 
 /// Arguments of `callfold check`.
 #[derive(clap::Args)]
@@ -28,7 +27,6 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     let (history, counts) =
         read_history(&args.log, |error| Ok(writeln!(out, "{}", chain(error))?))?;
     let options = args.history.options();
-    let as_of = options.as_of.or(history.latest_event_time());
 
     let (mut with_violations, mut with_conflicts, mut stale) = (0, 0, 0);
     let mut legs: Vec<_> = history.legs().collect();
@@ -45,20 +43,9 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         for conflict in &conflicts {
             writeln!(out, "leg {id}: conflict: {conflict}")?;
         }
-        if let (true, Some(last), Some(as_of)) = (
-            history.is_stale(leg, &options),
-            leg.last_known_time(),
-            as_of,
-        ) {
+        if let Some(detail) = history.stale(leg, &options) {
             stale += 1;
-            writeln!(
-                out,
-                "leg {id}: stale: {} and not ended, last heard of at {}, {} before {}: its transferDisconnect is missing",
-                leg.state(),
-                format_timestamp(&last),
-                human_ms(Some(as_of.signed_duration_since(last).num_milliseconds())),
-                format_timestamp(&as_of),
-            )?;
+            writeln!(out, "leg {id}: stale: {detail}")?;
         }
     }
     out.flush()?;

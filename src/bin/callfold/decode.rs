@@ -3,7 +3,10 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::input::{Failure, LogArgs, chain, read_log, stdout};
+use crate::args::LogArgs;
+use crate::failure::Failure;
+use crate::format::stdout;
+use crate::replay::{read_log, to_stderr};
 
 /// Arguments of `callfold decode`.
 #[derive(clap::Args)]
@@ -23,10 +26,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     let counts = read_log(
         &args.log,
         |_, callback| Ok(writeln!(out, "{}", callback.to_json())?),
-        |error| {
-            eprintln!("{}", chain(error));
-            Ok(())
-        },
+        to_stderr,
     )?;
     out.flush()?;
     Ok(crate::exit(counts.rejected > 0))

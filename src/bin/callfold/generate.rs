@@ -3,10 +3,12 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use callfold::{GenerateOptions, generate, parse_timestamp};
+use callfold::{GenerateOptions, generate};
 use chrono::{DateTime, Utc};
 
-use crate::input::{Failure, stdout};
+use crate::args::parse_time;
+use crate::failure::Failure;
+use crate::format::stdout;
 
 /// Arguments of `callfold generate`.
 #[derive(clap::Args)]
@@ -55,10 +57,6 @@ fn parse_cps(text: &str) -> Result<f64, String> {
             "{text:?} is not a positive number of calls per second"
         )),
     }
-}
-
-fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
-    parse_timestamp(text).map_err(|e| format!("expected an RFC 3339 timestamp: {e}"))
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {

@@ -3,9 +3,12 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use callfold::{Call, Leg, format_timestamp};
+use callfold::{Call, Leg, PlacedBy, format_timestamp};
 
-use crate::input::{Failure, HistoryArgs, LogArgs, StreamArgs, human_ms, map_calls, stdout};
+use crate::args::{HistoryArgs, LogArgs, StreamArgs};
+use crate::failure::Failure;
+use crate::format::{human_ms, stdout};
+use crate::replay::map_calls;
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -177,7 +180,7 @@ fn write_csv(csv: &mut csv::Writer<impl Write>, call: &Call<'_>) -> Result<(), F
     Ok(())
 }
 
-fn notes(leg: &Leg, stale: bool, placed_by: Option<&str>) -> String {
+fn notes(leg: &Leg, stale: bool, placed_by: PlacedBy) -> String {
     let mut notes: Vec<String> = leg
         .violations()
         .iter()
@@ -191,7 +194,7 @@ fn notes(leg: &Leg, stale: bool, placed_by: Option<&str>) -> String {
     if stale {
         notes.push("stale".to_owned());
     }
-    if let Some(field) = placed_by {
+    if let Some(field) = placed_by.unusual() {
         notes.push(format!("placed-by:{field}"));
     }
     if leg.duplicates() > 0 {
@@ -236,7 +239,7 @@ fn table_rows(call: &Call<'_>) -> Vec<[String; 13]> {
                 human_ms(leg.queue_ms()),
                 human_ms(leg.ring_ms()),
                 human_ms(leg.talk_ms()),
-                notes(leg, placed.stale, placed.placed_by),
+                notes(leg, placed.stale.is_some(), placed.placed_by),
             ]);
         }
     }

@@ -3,7 +3,10 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::input::{Failure, LogArgs, exit_without_freeing, read_legs, stdout, to_stderr};
+use crate::args::LogArgs;
+use crate::failure::Failure;
+use crate::format::stdout;
+use crate::replay::{exit_without_freeing, read_legs, to_stderr};
 
 /// Arguments of `callfold legs`.
 #[derive(clap::Args)]

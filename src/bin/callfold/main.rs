@@ -1,18 +1,24 @@
-//! The `callfold` command: a thin layer over the library's public API, one file per subcommand.
+//! The `callfold` command: a thin layer over the library's public API, one file per subcommand, and
+//! what they share: the flags (`args`), opening the input (`open`), folding it (`replay`), failing
+//! (`failure`) and writing for people (`format`).
 
+mod args;
 mod check;
 mod decode;
+mod failure;
+mod format;
 mod generate;
 mod history;
-mod input;
 mod legs;
+mod open;
+mod replay;
 mod stats;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::input::Failure;
+use crate::failure::Failure;
 
 const EXIT_CODES: &str = "\
 Exit codes:

@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 use callfold::{GroupBy, Stats, StatsBuilder, Summary};
 
-use crate::input::{Failure, HistoryArgs, LogArgs, StreamArgs, for_each_call, human_ms, stdout};
+use crate::args::{HistoryArgs, LogArgs, StreamArgs};
+use crate::failure::Failure;
+use crate::format::{human_ms, stdout};
+use crate::replay::for_each_call;
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

@@ -1,0 +1,138 @@
+//! The flags the subcommands share, and the parsers of their values: what they are, not what they do.
+
+use std::path::PathBuf;
+
+use callfold::{HistoryOptions, parse_timestamp};
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// The FILE argument and the reading options every subcommand shares.
+#[derive(clap::Args)]
+pub struct LogArgs {
+    /// JSON-lines log of callback bodies, plain or gzip; `-` or nothing reads standard input
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// No progress bar (it is shown only when stderr is a terminal and FILE is a file)
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Reject lines longer than this many bytes, without holding them in memory
+    #[arg(long, value_name = "BYTES", default_value_t = callfold::DEFAULT_MAX_LINE)]
+    pub max_line: usize,
+    /// Write every rejected line, byte for byte, to this file (made anew), to fix and replay
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// Threads that decode and fold the log [default: one per core]. The result is the same for any
+    /// number; --rejects and --lateness read on one thread
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+}
+
+impl LogArgs {
+    pub fn threads(&self) -> usize {
+        self.threads.map_or_else(
+            || std::thread::available_parallelism().map_or(1, usize::from),
+            usize::from,
+        )
+    }
+}
+
+/// The options of the history projection, shared by `history`, `stats` and `check`.
+#[derive(clap::Args)]
+pub struct HistoryArgs {
+    /// Legs of one call that start within this window ring together: one <Transfer>
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub attempt_window: TimeDelta,
+    /// Judge staleness at this RFC 3339 instant [default: the latest eventTime in the log]
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub as_of: Option<DateTime<Utc>>,
+    /// A leg not ended and unheard of for longer than this before --as-of is stale (its
+    /// transferDisconnect is missing); the default is the longest callTimeout plus 30 s
+    #[arg(long, value_name = "DURATION", default_value = "330s", value_parser = parse_duration)]
+    pub stale: TimeDelta,
+}
+
+/// `--lateness`, for the commands that can stream.
+#[derive(clap::Args)]
+pub struct StreamArgs {
+    /// Stream: emit a call once the log's time is this far past its last leg's end, and forget it, so
+    /// memory follows the calls in flight; callbacks later than that are reported as `line N: late for
+    /// call …`. Without it, everything stays in memory and results are exact
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub lateness: Option<TimeDelta>,
+}
+
+impl HistoryArgs {
+    pub fn options(&self) -> HistoryOptions {
+        HistoryOptions {
+            attempt_window: self.attempt_window,
+            as_of: self.as_of,
+            stale_after: self.stale,
+        }
+    }
+}
+
+pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    parse_timestamp(text).map_err(|e| format!("expected an RFC 3339 timestamp: {e}"))
+}
+
+/// A duration such as `2s`, `330s`, `5m30s`, `1h`, `500ms` or `1.5s`; a bare number is seconds.
+pub fn parse_duration(text: &str) -> Result<TimeDelta, String> {
+    let bad = || format!("{text:?} is not a duration like 2s, 500ms, 5m30s or 1h");
+    if text.is_empty() {
+        return Err(bad());
+    }
+    if let Ok(seconds) = text.parse::<f64>() {
+        return millis_delta(seconds * 1_000.0).ok_or_else(bad);
+    }
+    let mut total = 0.0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(bad)?;
+        let number: f64 = rest[..number_len].parse().map_err(|_| bad())?;
+        rest = &rest[number_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let scale = match &rest[..unit_len] {
+            "ms" => 1.0,
+            "s" => 1_000.0,
+            "m" => 60_000.0,
+            "h" => 3_600_000.0,
+            "d" => 86_400_000.0,
+            _ => return Err(bad()),
+        };
+        total += number * scale;
+        rest = &rest[unit_len..];
+    }
+    millis_delta(total).ok_or_else(bad)
+}
+
+#[allow(clippy::cast_possible_truncation)] // bounded just below
+fn millis_delta(ms: f64) -> Option<TimeDelta> {
+    (ms.is_finite() && (0.0..1e15).contains(&ms))
+        .then(|| TimeDelta::milliseconds(ms.round() as i64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_people_write() {
+        let ms = |t: &str| parse_duration(t).map(|d| d.num_milliseconds());
+        assert_eq!(ms("2s"), Ok(2_000));
+        assert_eq!(ms("330"), Ok(330_000));
+        assert_eq!(ms("1.5s"), Ok(1_500));
+        assert_eq!(ms("5m30s"), Ok(330_000));
+        assert_eq!(ms("500ms"), Ok(500));
+        assert_eq!(ms("1h"), Ok(3_600_000));
+        assert_eq!(
+            ms("2x"),
+            Err("\"2x\" is not a duration like 2s, 500ms, 5m30s or 1h".to_owned())
+        );
+        assert!(ms("-1s").is_err());
+        assert!(ms("s").is_err());
+        assert!(ms("").is_err());
+    }
+}

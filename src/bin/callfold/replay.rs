@@ -1,0 +1,148 @@
+//! Folding the opened log with the library: whole (on `--threads` threads), legs alone, or streaming
+//! with `--lateness`. Bad lines are reported above the progress bar.
+
+use std::io::{self, BufRead, Write};
+
+use callfold::{Call, Callback, Counts, History, Leg, LogError, LogReader, Stop, StreamingHistory};
+
+use crate::args::{HistoryArgs, LogArgs, StreamArgs};
+use crate::failure::{Failure, chain};
+use crate::open::OpenLog;
+
+/// Reads the log, giving each callback (with its line number) to `callback` and each line that is not
+/// one to `bad_line`.
+pub fn read_log(
+    args: &LogArgs,
+    mut callback: impl FnMut(u64, &Callback) -> Result<(), Failure>,
+    mut bad_line: impl FnMut(&LogError) -> Result<(), Failure>,
+) -> Result<Counts, Failure> {
+    let mut open = OpenLog::new(args)?;
+    while let Some(item) = open.log.next() {
+        match item {
+            Ok((line, cb)) => callback(line, &cb)?,
+            Err(error @ (LogError::Line { .. } | LogError::TooLong { .. })) => {
+                OpenLog::report(open.progress.as_ref(), &mut bad_line, &error)?;
+            }
+            Err(error) => return Err(open.failure(error)),
+        }
+    }
+    Ok(open.finish())
+}
+
+/// Folds the whole log into a history, on `--threads` threads.
+pub fn read_history(
+    args: &LogArgs,
+    bad_line: impl FnMut(&LogError) -> Result<(), Failure>,
+) -> Result<(History, Counts), Failure> {
+    replay_with(args, bad_line, |log, threads, report| {
+        History::replay(log, threads, report)
+    })
+}
+
+/// Folds the legs of the whole log, and nothing else, on `--threads` threads: sorted by `callId`.
+pub fn read_legs(
+    args: &LogArgs,
+    bad_line: impl FnMut(&LogError) -> Result<(), Failure>,
+) -> Result<(Vec<Leg>, Counts), Failure> {
+    replay_with(args, bad_line, |log, threads, report| {
+        Leg::replay(log, threads, report)
+    })
+}
+
+/// Opens the log and runs `replay` on it (`History::replay`, `Leg::replay`, or a streaming history's),
+/// with bad lines reported above the progress bar.
+fn replay_with<T>(
+    args: &LogArgs,
+    mut bad_line: impl FnMut(&LogError) -> Result<(), Failure>,
+    replay: impl FnOnce(
+        &mut LogReader<Box<dyn BufRead>>,
+        usize,
+        &mut dyn FnMut(&LogError) -> Result<(), Failure>,
+    ) -> Result<T, Stop<Failure>>,
+) -> Result<(T, Counts), Failure> {
+    let mut open = OpenLog::new(args)?;
+    let progress = open.progress.clone();
+    let replayed = replay(&mut open.log, args.threads(), &mut |error| {
+        OpenLog::report(progress.as_ref(), &mut bad_line, error)
+    });
+    match replayed {
+        Ok(folded) => Ok((folded, open.finish())),
+        Err(Stop::Report(failure)) => Err(failure),
+        Err(Stop::Log(error)) => Err(open.failure(error)),
+    }
+}
+
+/// Gives every call of the log to `on_call`: after the whole log (exact), or, with `--lateness`, as each
+/// call is over (streaming; late callbacks go to stderr as `line N: late for call …`). Returns what was
+/// read, and whether a callback was late.
+pub fn for_each_call(
+    log: &LogArgs,
+    history: &HistoryArgs,
+    stream: &StreamArgs,
+    mut on_call: impl FnMut(&Call<'_>) -> Result<(), Failure>,
+) -> Result<(Counts, bool), Failure> {
+    let options = history.options();
+    let Some(lateness) = stream.lateness else {
+        let (history, counts) = read_history(log, to_stderr)?;
+        let calls = history.calls(&options);
+        for call in &calls {
+            on_call(call)?;
+        }
+        drop(calls);
+        exit_without_freeing(history);
+        return Ok((counts, false));
+    };
+    let mut late = false;
+    let ((), counts) = replay_with(log, to_stderr, |reader, _, report| {
+        StreamingHistory::new(lateness, options).replay(
+            reader,
+            report,
+            |error| {
+                late = true;
+                let line = error
+                    .line()
+                    .map_or_else(String::new, |n| format!("line {n}: "));
+                eprintln!("{line}{error}");
+                Ok(())
+            },
+            &mut on_call,
+        )
+    })?;
+    Ok((counts, late))
+}
+
+/// [`for_each_call`] for output: turns chunks of calls into `T` with `map` and gives those to `each` in
+/// order. After the whole log, the calls are built and mapped on `--threads` threads; with
+/// `--lateness`, each call is mapped as it is emitted.
+pub fn map_calls<T: Send>(
+    log: &LogArgs,
+    history: &HistoryArgs,
+    stream: &StreamArgs,
+    map: impl Fn(&[Call<'_>]) -> T + Sync,
+    mut each: impl FnMut(T) -> Result<(), Failure>,
+) -> Result<(Counts, bool), Failure> {
+    if stream.lateness.is_some() {
+        return for_each_call(log, history, stream, |call| {
+            each(map(std::slice::from_ref(call)))
+        });
+    }
+    let (whole, counts) = read_history(log, to_stderr)?;
+    whole.map_calls(&history.options(), log.threads(), map, each)?;
+    exit_without_freeing(whole);
+    Ok((counts, false))
+}
+
+/// Leaves what a whole log folded into (a history, the legs) to the operating system, which takes a
+/// process's memory back at once: freeing millions of small allocations one by one takes about as long
+/// as reading the log. Only for what lives until the process exits.
+pub fn exit_without_freeing<T>(folded: T) {
+    std::mem::forget(folded);
+}
+
+/// A bad line reported on stderr (for the commands whose stdout is data).
+#[allow(clippy::unnecessary_wraps)] // the shape the readers take
+pub fn to_stderr(error: &LogError) -> Result<(), Failure> {
+    let mut stderr = io::stderr().lock();
+    let _ = writeln!(stderr, "{}", chain(error));
+    Ok(())
+}

@@ -1,0 +1,876 @@
+//! A transfer leg: the facts its callbacks carried, and what follows from them.
+//!
+//! A [`Leg`] stores, for each fact (`startTime`, `cause`, ...), the set of distinct values the callbacks
+//! gave. Folding a callback adds to those sets, and everything else (state, outcome, durations,
+//! conflicts, violations) is computed from them. Adding to sets does not depend on the order of
+//! additions, and adding a value twice changes nothing, so the fold is order-independent and idempotent
+//! by construction; `docs/design.md` says more.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+
+use super::compact::{CompactEnum, CompactText, CompactTime};
+use super::conflict::Conflict;
+use super::delivery::{Deliveries, fingerprint};
+use super::fact::Fact;
+use super::invariant::{self, Facts, Violation};
+use super::state::{EndCause, Outcome, State};
+use crate::decode::{CallId, Callback, Cause, Direction, Kind, View};
+use crate::time::format_timestamp;
+
+/// Why a callback could not be folded into a leg.
+///
+/// ```
+/// use callfold::{FoldError, Leg};
+///
+/// let mut leg = Leg::new("c-b".parse()?);
+/// let other = r#"{"eventType":"transferAnswer","callId":"c-x"}"#.parse()?;
+/// assert_eq!(leg.apply(&other).unwrap_err().to_string(), "callback for leg c-x, not c-b");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum FoldError {
+    /// The callback belongs to another leg.
+    #[error("callback for leg {found}, not {expected}")]
+    OtherLeg {
+        /// This leg's id.
+        expected: CallId,
+        /// The callback's `callId`.
+        found: CallId,
+    },
+    /// The callback is not about a transfer leg (see [`Callback::is_leg_event`]).
+    #[error("{event_type} for {call_id} is not a transfer-leg callback")]
+    NotALegEvent {
+        /// The callback's `eventType`.
+        event_type: String,
+        /// The callback's `callId`.
+        call_id: CallId,
+    },
+}
+
+/// What folding one callback did.
+///
+/// ```
+/// use callfold::{Applied, Leg};
+///
+/// let mut leg = Leg::new("c-b".parse()?);
+/// let answer = r#"{"eventType":"transferAnswer","callId":"c-b","answerTime":"2019-06-20T15:54:25.432Z"}"#.parse()?;
+/// assert_eq!(leg.apply(&answer)?, Applied::New);
+/// assert_eq!(leg.apply(&answer)?, Applied::Duplicate);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// The callback was new to this leg; its facts were added.
+    New,
+    /// The same callback was folded before (a redelivery); only the duplicate count changed.
+    Duplicate,
+}
+
+/// One transfer B-leg, keyed by its `callId`, with everything its callbacks said.
+///
+/// ```
+/// use callfold::{Leg, Outcome, State};
+///
+/// let mut leg = Leg::new("c-b".parse()?);
+/// leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","parentCallId":"c-a","direction":"outbound",
+///     "startTime":"2019-12-27T19:18:20.721Z","answerTime":"2019-12-27T19:18:23.320Z",
+///     "endTime":"2019-12-27T19:19:27.987Z","cause":"hangup"}"#.parse()?)?;
+/// assert_eq!(leg.state(), State::Ended);
+/// assert_eq!(leg.outcome(), Some(Outcome::Answered));
+/// assert_eq!(leg.ring_ms(), Some(2_599));
+/// assert_eq!(leg.talk_ms(), Some(64_667));
+/// assert!(leg.violations().is_empty() && leg.conflicts().is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Leg {
+    call_id: CallId,
+    parent_call_id: Fact<CallId>,
+    transfer_to: Fact<CompactText>,
+    transfer_caller_id: Fact<CompactText>,
+    /// What few legs hold, made when the first of it arrives (see [`Rare`]).
+    rare: Option<Box<Rare>>,
+    /// `enqueuedTime`, `startTime`, `answerTime` and `endTime` ([`ENQUEUED`] ...), each in eight bytes;
+    /// other sets than one time in 1678–2261 are in `overflow.times`.
+    times: [CompactTime; 4],
+    /// In one byte; a value no list names, or two values, are in `overflow.directions`.
+    direction: CompactEnum,
+    /// In one byte; a value no list names, or two values, are in `overflow.causes`.
+    cause: CompactEnum,
+    /// A callback that only an answered leg gets (`transferAnswer`, `redirect`) was folded.
+    answer_callback: bool,
+    /// A `transferDisconnect` was folded.
+    disconnected: bool,
+    /// Every delivery folded (see [`Delivery`](super::delivery::Delivery) and [`Leg::merge`]).
+    deliveries: Deliveries,
+}
+
+/// Indexes into [`Leg`]'s `times`, and the fields they come from.
+const ENQUEUED: usize = 0;
+const START: usize = 1;
+const ANSWER: usize = 2;
+const END: usize = 3;
+const TIME_FIELDS: [&str; 4] = ["enqueuedTime", "startTime", "answerTime", "endTime"];
+
+/// The facts of a leg that most of its callbacks leave out: tags and error details, and the
+/// [`Overflow`] of its one-byte and eight-byte facts. A leg holds them behind one pointer, made when the
+/// first of them arrives, so that a leg without them is smaller by all of it. Never empty: a leg without
+/// any has none.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Rare {
+    /// Tags seen before the end. `<Tag>` may change a leg's tag while it runs, so these may differ.
+    tags_before_end: Fact<CompactText>,
+    /// The tag on `transferDisconnect`: the tag in force at the end, one value unless redeliveries disagree.
+    tag_at_end: Fact<CompactText>,
+    error_message: Fact<CompactText>,
+    error_id: Fact<CompactText>,
+    /// Behind a pointer of its own: rarer still, and the legs with tags or errors need not carry it.
+    overflow: Option<Box<Overflow>>,
+}
+
+impl Rare {
+    const NONE: Rare = Rare {
+        tags_before_end: Fact::Unknown,
+        tag_at_end: Fact::Unknown,
+        error_message: Fact::Unknown,
+        error_id: Fact::Unknown,
+        overflow: None,
+    };
+}
+
+/// What the one-byte and eight-byte facts of a leg do not hold: a cause or direction no list names, a
+/// time outside 1678–2261, two values or more (a conflict). Never empty, as [`Rare`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Overflow {
+    times: [Fact<DateTime<Utc>>; 4],
+    directions: Fact<Direction>,
+    causes: Fact<Cause>,
+}
+
+impl Overflow {
+    const NONE: Overflow = Overflow {
+        times: [Fact::Unknown, Fact::Unknown, Fact::Unknown, Fact::Unknown],
+        directions: Fact::Unknown,
+        causes: Fact::Unknown,
+    };
+}
+
+/// The leg's facts, as its accessors give them.
+#[expect(
+    clippy::missing_fields_in_debug,
+    reason = "the one-byte and eight-byte facts are shown as the values they stand for"
+)]
+impl fmt::Debug for Leg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Leg")
+            .field("call_id", &self.call_id)
+            .field("parent_call_ids", &self.parent_call_ids())
+            .field("directions", &self.directions())
+            .field("transfer_to", &self.transfer_to.values())
+            .field("transfer_caller_id", &self.transfer_caller_id.values())
+            .field("rare", &self.rare)
+            .field("enqueued_times", &self.times_of(ENQUEUED))
+            .field("start_times", &self.times_of(START))
+            .field("answer_times", &self.times_of(ANSWER))
+            .field("end_times", &self.times_of(END))
+            .field("causes", &self.cause.values(&self.overflow().causes))
+            .field("answer_callback", &self.answer_callback)
+            .field("disconnected", &self.disconnected)
+            .field("deliveries", &self.deliveries)
+            .finish()
+    }
+}
+
+impl Leg {
+    /// A leg nothing is known of yet.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.state(), callfold::State::Enqueued);
+    /// assert_eq!(leg.events(), 0);
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    pub fn new(call_id: CallId) -> Leg {
+        Leg {
+            call_id,
+            parent_call_id: Fact::Unknown,
+            transfer_to: Fact::Unknown,
+            transfer_caller_id: Fact::Unknown,
+            rare: None,
+            times: [CompactTime::NONE; 4],
+            direction: CompactEnum::NONE,
+            cause: CompactEnum::NONE,
+            answer_callback: false,
+            disconnected: false,
+            deliveries: Deliveries::new(),
+        }
+    }
+
+    /// Folds one callback into the leg.
+    ///
+    /// ```
+    /// use callfold::{Leg, State};
+    ///
+    /// let mut leg = Leg::new("c-b".parse()?);
+    /// // A late transferAnswer after the transferDisconnect only fills in facts: ended is final.
+    /// leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","cause":"hangup"}"#.parse()?)?;
+    /// leg.apply(&r#"{"eventType":"transferAnswer","callId":"c-b","answerTime":"2019-06-20T15:54:25.432Z"}"#.parse()?)?;
+    /// assert_eq!(leg.state(), State::Ended);
+    /// assert!(leg.answer_time().is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`FoldError`] when the callback belongs to another leg or is not about a transfer leg; the leg is
+    /// unchanged then.
+    pub fn apply(&mut self, callback: &Callback) -> Result<Applied, FoldError> {
+        if !callback.is_leg_event() {
+            return Err(FoldError::NotALegEvent {
+                event_type: callback.event.name().to_owned(),
+                call_id: callback.call_id.clone(),
+            });
+        }
+        if callback.call_id != self.call_id {
+            return Err(FoldError::OtherLeg {
+                expected: self.call_id.clone(),
+                found: callback.call_id.clone(),
+            });
+        }
+        Ok(self.apply_view(&View::of(callback), None))
+    }
+
+    /// Folds a decoded callback that is about this leg (checked by the caller), as delivery `delivery`
+    /// (see [`Delivery`](super::delivery::Delivery)).
+    pub(crate) fn apply_view(&mut self, v: &View<'_>, delivery: Option<u64>) -> Applied {
+        if !self.deliveries.add(fingerprint(v), delivery) {
+            return Applied::Duplicate;
+        }
+        self.parent_call_id
+            .observe_by(v.parent_call_id, CallId::cmp_text, CallId::new);
+        self.direction
+            .observe_text(v.direction, || &mut overflow_mut(&mut self.rare).directions);
+        self.transfer_to.observe_text(v.transfer_to);
+        self.transfer_caller_id.observe_text(v.transfer_caller_id);
+        self.observe_time(ENQUEUED, v.enqueued_time.as_ref());
+        self.observe_time(START, v.start_time.as_ref());
+        self.observe_time(ANSWER, v.answer_time.as_ref());
+        match v.kind {
+            Kind::TransferDisconnect => {
+                self.disconnected = true;
+                self.observe_rare(|rare| &mut rare.tag_at_end, v.tag);
+                self.observe_time(END, v.end_time.as_ref());
+                self.cause
+                    .observe_text(v.cause, || &mut overflow_mut(&mut self.rare).causes);
+                self.observe_rare(|rare| &mut rare.error_message, v.error_message);
+                self.observe_rare(|rare| &mut rare.error_id, v.error_id);
+            }
+            Kind::TransferAnswer | Kind::Redirect => {
+                self.answer_callback = true;
+                self.observe_rare(|rare| &mut rare.tags_before_end, v.tag);
+            }
+            // Other B-leg callbacks contribute their ids and times only: an unknown event type may mean
+            // anything, and only transferDisconnect ends a transfer leg.
+            Kind::Initiate
+            | Kind::Answer
+            | Kind::Disconnect
+            | Kind::Other
+            // Not a leg event; the callers refuse it.
+            | Kind::TransferComplete => self.observe_rare(|rare| &mut rare.tags_before_end, v.tag),
+        }
+        Applied::New
+    }
+
+    /// Adds a text to one of the [`Rare`] facts, making them if it is the first.
+    fn observe_rare(
+        &mut self,
+        fact: impl FnOnce(&mut Rare) -> &mut Fact<CompactText>,
+        value: Option<&str>,
+    ) {
+        if value.is_some() {
+            fact(rare_mut(&mut self.rare)).observe_text(value);
+        }
+    }
+
+    /// Adds a time to `times[which]`.
+    fn observe_time(&mut self, which: usize, time: Option<&DateTime<Utc>>) {
+        self.times[which].observe(time, || &mut overflow_mut(&mut self.rare).times[which]);
+    }
+
+    /// Every time of `times[which]`, earliest first.
+    fn times_of(&self, which: usize) -> Vec<DateTime<Utc>> {
+        self.times[which].values(&self.overflow().times[which])
+    }
+
+    /// The time kept for `times[which]`.
+    #[inline]
+    fn time(&self, which: usize) -> Option<DateTime<Utc>> {
+        self.times[which].get(&self.overflow().times[which])
+    }
+
+    #[inline]
+    fn rare(&self) -> &Rare {
+        self.rare.as_deref().unwrap_or(&Rare::NONE)
+    }
+
+    #[inline]
+    fn overflow(&self) -> &Overflow {
+        self.rare().overflow.as_deref().unwrap_or(&Overflow::NONE)
+    }
+
+    /// The leg's `callId`.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.call_id().as_str(), "c-b");
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    #[inline]
+    pub fn call_id(&self) -> &CallId {
+        &self.call_id
+    }
+
+    /// The A-leg that ran the `<Transfer>`, if a callback named it.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferAnswer","callId":"c-b","parentCallId":"c-a"}"#.parse()?)?;
+    /// assert_eq!(leg.parent_call_id().map(|id| id.as_str()), Some("c-a"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn parent_call_id(&self) -> Option<&CallId> {
+        self.parent_call_id.get()
+    }
+
+    /// Every distinct `parentCallId` the leg's callbacks named: one in good data.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert!(leg.parent_call_ids().is_empty());
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    #[inline]
+    pub fn parent_call_ids(&self) -> &[CallId] {
+        self.parent_call_id.values()
+    }
+
+    /// Where the leg is: ended once a `transferDisconnect` was folded; otherwise answered if it was
+    /// answered, ringing if it has a `startTime`, enqueued if not.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"redirect","callId":"c-b","parentCallId":"c-a","startTime":"2019-06-20T15:54:22.234Z"}"#.parse()?)?;
+    /// assert_eq!(leg.state(), callfold::State::Answered); // a redirect only reaches an answered B-leg
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn state(&self) -> State {
+        if self.disconnected {
+            State::Ended
+        } else if self.was_answered() {
+            State::Answered
+        } else if self.times[START].is_known() {
+            State::Ringing
+        } else {
+            State::Enqueued
+        }
+    }
+
+    /// True when an `answerTime` is known or a callback that only answered legs get (`transferAnswer`,
+    /// `redirect`) was folded. Historical `transferAnswer` payloads carry no `answerTime`, so the
+    /// callback itself is the evidence.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferAnswer","callId":"c-b"}"#.parse()?)?;
+    /// assert!(leg.was_answered());
+    /// assert_eq!(leg.answer_time(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn was_answered(&self) -> bool {
+        self.answer_callback || self.times[ANSWER].is_known()
+    }
+
+    /// How the leg turned out, once it has ended.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.outcome(), None);
+    /// leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","cause":"hangup"}"#.parse()?)?;
+    /// assert_eq!(leg.outcome(), Some(callfold::Outcome::Cancelled)); // hangup, never answered: lost the race
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn outcome(&self) -> Option<Outcome> {
+        if !self.disconnected {
+            None
+        } else if self.was_answered() {
+            Some(Outcome::Answered)
+        } else {
+            Some(Outcome::of_unanswered(self.cause()))
+        }
+    }
+
+    /// Why the leg ended: its cause, `none`, or `open` while it has not ended.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.end_cause(), callfold::EndCause::Open);
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    #[inline]
+    pub fn end_cause(&self) -> EndCause<'_> {
+        match (self.disconnected, self.cause()) {
+            (true, Some(cause)) => EndCause::Cause(cause),
+            (true, None) => EndCause::NoCause,
+            (false, _) => EndCause::Open,
+        }
+    }
+
+    /// The `cause` of the `transferDisconnect`, verbatim.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","cause":"brand-new"}"#.parse()?)?;
+    /// assert_eq!(leg.cause().map(|c| c.as_str()), Some("brand-new"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn cause(&self) -> Option<&Cause> {
+        self.cause.get(&self.overflow().causes)
+    }
+
+    /// `enqueuedTime`: when the leg entered Bandwidth's outbound queue.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferAnswer","callId":"c-b","enqueuedTime":"2019-12-27T19:18:10.390Z"}"#.parse()?)?;
+    /// assert_eq!(leg.enqueued_time().map(|t| t.to_rfc3339()), Some("2019-12-27T19:18:10.390+00:00".into()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn enqueued_time(&self) -> Option<DateTime<Utc>> {
+        self.time(ENQUEUED)
+    }
+
+    /// `startTime`: when the leg was placed.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.start_time(), None);
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    #[inline]
+    pub fn start_time(&self) -> Option<DateTime<Utc>> {
+        self.time(START)
+    }
+
+    /// `answerTime`: when the leg was answered.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.answer_time(), None);
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    #[inline]
+    pub fn answer_time(&self) -> Option<DateTime<Utc>> {
+        self.time(ANSWER)
+    }
+
+    /// `endTime`: when the leg ended.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.end_time(), None);
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    #[inline]
+    pub fn end_time(&self) -> Option<DateTime<Utc>> {
+        self.time(END)
+    }
+
+    /// The latest of the leg's times: what staleness is judged from.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.last_known_time(), None);
+    /// leg.apply(&r#"{"eventType":"transferAnswer","callId":"c-b",
+    ///     "startTime":"2026-11-23T14:00:02Z","answerTime":"2026-11-23T14:00:07Z"}"#.parse()?)?;
+    /// assert_eq!(leg.last_known_time(), leg.answer_time());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn last_known_time(&self) -> Option<DateTime<Utc>> {
+        [
+            self.enqueued_time(),
+            self.start_time(),
+            self.answer_time(),
+            self.end_time(),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+    }
+
+    /// `direction`, as the leg's callbacks gave it (always `outbound` in good data).
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.direction(), None);
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    #[inline]
+    pub fn direction(&self) -> Option<&Direction> {
+        self.direction.get(&self.overflow().directions)
+    }
+
+    /// Every distinct `direction` the leg's callbacks gave.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert!(leg.directions().is_empty());
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    #[inline]
+    pub fn directions(&self) -> &[Direction] {
+        self.direction.values(&self.overflow().directions)
+    }
+
+    /// `transferTo`: the number or SIP URI this leg dialled.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferAnswer","callId":"c-b","transferTo":"+15556667777"}"#.parse()?)?;
+    /// assert_eq!(leg.transfer_to(), Some("+15556667777"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn transfer_to(&self) -> Option<&str> {
+        self.transfer_to.get().map(CompactText::as_str)
+    }
+
+    /// `transferCallerId`: the caller id shown on this leg.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.transfer_caller_id(), None);
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    #[inline]
+    pub fn transfer_caller_id(&self) -> Option<&str> {
+        self.transfer_caller_id.get().map(CompactText::as_str)
+    }
+
+    /// The leg's `tag`: the one in force at the end (from `transferDisconnect`) when known, else the
+    /// smallest seen before. `<Tag>` may change a tag while the leg runs, so differing tags before the end
+    /// are not a conflict.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferAnswer","callId":"c-b","tag":"first"}"#.parse()?)?;
+    /// leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","tag":"second"}"#.parse()?)?;
+    /// assert_eq!(leg.tag(), Some("second"));
+    /// assert!(leg.conflicts().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn tag(&self) -> Option<&str> {
+        let rare = self.rare();
+        rare.tag_at_end
+            .get()
+            .or(rare.tags_before_end.get())
+            .map(CompactText::as_str)
+    }
+
+    /// `errorMessage` of the `transferDisconnect`.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.error_message(), None);
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    #[inline]
+    pub fn error_message(&self) -> Option<&str> {
+        self.rare().error_message.get().map(CompactText::as_str)
+    }
+
+    /// `errorId` of the `transferDisconnect`.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.error_id(), None);
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    #[inline]
+    pub fn error_id(&self) -> Option<&str> {
+        self.rare().error_id.get().map(CompactText::as_str)
+    }
+
+    /// Time in the queue: `startTime − enqueuedTime`, in milliseconds.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferAnswer","callId":"c-b",
+    ///     "enqueuedTime":"2019-12-27T19:18:10.390Z","startTime":"2019-12-27T19:18:20.721Z"}"#.parse()?)?;
+    /// assert_eq!(leg.queue_ms(), Some(10_331));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn queue_ms(&self) -> Option<i64> {
+        millis(self.enqueued_time(), self.start_time())
+    }
+
+    /// Ringing time: `answerTime − startTime` for an answered leg, `endTime − startTime` for one that
+    /// ended unanswered, in milliseconds.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","cause":"busy",
+    ///     "startTime":"2019-12-27T19:23:38.685Z","endTime":"2019-12-27T19:23:39.465Z"}"#.parse()?)?;
+    /// assert_eq!(leg.ring_ms(), Some(780));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn ring_ms(&self) -> Option<i64> {
+        if self.was_answered() {
+            millis(self.start_time(), self.answer_time())
+        } else if self.disconnected {
+            millis(self.start_time(), self.end_time())
+        } else {
+            None
+        }
+    }
+
+    /// Talk time: `endTime − answerTime` for an answered leg that ended, in milliseconds.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert_eq!(leg.talk_ms(), None);
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    #[inline]
+    pub fn talk_ms(&self) -> Option<i64> {
+        if self.disconnected {
+            millis(self.answer_time(), self.end_time())
+        } else {
+            None
+        }
+    }
+
+    /// How many distinct callbacks were folded (redeliveries not counted).
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// let cb = r#"{"eventType":"transferAnswer","callId":"c-b"}"#.parse()?;
+    /// leg.apply(&cb)?;
+    /// leg.apply(&cb)?;
+    /// assert_eq!((leg.events(), leg.duplicates()), (1, 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn events(&self) -> u32 {
+        u32::try_from(self.deliveries.callbacks()).unwrap_or(u32::MAX)
+    }
+
+    /// How many folded callbacks were redeliveries of one folded before. Two callbacks are the same when
+    /// every field callfold reads is equal, `eventTime` aside (a retry may be stamped anew).
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferAnswer","callId":"c-b","eventTime":"2019-06-20T15:57:22.477Z"}"#.parse()?)?;
+    /// leg.apply(&r#"{"eventType":"transferAnswer","callId":"c-b","eventTime":"2019-06-20T15:57:23.001Z","tag":null}"#.parse()?)?;
+    /// assert_eq!(leg.duplicates(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn duplicates(&self) -> u32 {
+        u32::try_from(self.deliveries.len())
+            .unwrap_or(u32::MAX)
+            .saturating_sub(self.events())
+    }
+
+    /// Adds what `other` knows of the same leg: the union of their facts and of their deliveries. Merging
+    /// is associative, commutative and idempotent, so legs folded from parts of a log, in any grouping,
+    /// merge into the leg folded from the whole log. Deliveries are told apart by their line numbers when
+    /// folded from a log ([`History::feed_line`](crate::History::feed_line)); folded without one, the k-th
+    /// delivery of a callback on one side is taken to be the k-th on the other.
+    ///
+    /// ```
+    /// use callfold::Leg;
+    ///
+    /// let answer = r#"{"eventType":"transferAnswer","callId":"c-b","answerTime":"2019-06-20T15:54:25.432Z"}"#.parse()?;
+    /// let end = r#"{"eventType":"transferDisconnect","callId":"c-b","cause":"hangup"}"#.parse()?;
+    /// let (mut a, mut b, mut whole) = (Leg::new("c-b".parse()?), Leg::new("c-b".parse()?), Leg::new("c-b".parse()?));
+    /// a.apply(&answer)?;
+    /// b.apply(&end)?;
+    /// whole.apply(&answer)?;
+    /// whole.apply(&end)?;
+    /// a.merge(&b)?;
+    /// assert_eq!(a, whole);
+    /// a.merge(&whole)?;
+    /// assert_eq!(a, whole); // idempotent
+    /// assert!(a.merge(&Leg::new("c-x".parse()?)).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`FoldError::OtherLeg`] when `other` is another leg; `self` is unchanged then.
+    pub fn merge(&mut self, other: &Leg) -> Result<(), FoldError> {
+        if other.call_id != self.call_id {
+            return Err(FoldError::OtherLeg {
+                expected: self.call_id.clone(),
+                found: other.call_id.clone(),
+            });
+        }
+        self.parent_call_id.merge(&other.parent_call_id);
+        self.transfer_to.merge(&other.transfer_to);
+        self.transfer_caller_id.merge(&other.transfer_caller_id);
+        let (theirs, their_overflow) = (other.rare(), other.overflow());
+        if other.rare.is_some() {
+            let mine = rare_mut(&mut self.rare);
+            mine.tags_before_end.merge(&theirs.tags_before_end);
+            mine.tag_at_end.merge(&theirs.tag_at_end);
+            mine.error_message.merge(&theirs.error_message);
+            mine.error_id.merge(&theirs.error_id);
+        }
+        for which in [ENQUEUED, START, ANSWER, END] {
+            for time in other.times_of(which) {
+                self.observe_time(which, Some(&time));
+            }
+        }
+        for direction in other.direction.values(&their_overflow.directions) {
+            self.direction.observe_text(Some(direction.as_str()), || {
+                &mut overflow_mut(&mut self.rare).directions
+            });
+        }
+        for cause in other.cause.values(&their_overflow.causes) {
+            self.cause.observe_text(Some(cause.as_str()), || {
+                &mut overflow_mut(&mut self.rare).causes
+            });
+        }
+        self.answer_callback |= other.answer_callback;
+        self.disconnected |= other.disconnected;
+        self.deliveries.union(&other.deliveries);
+        Ok(())
+    }
+
+    /// The facts on which the leg's callbacks disagree, in a fixed field order.
+    ///
+    /// ```
+    /// let leg = callfold::Leg::new("c-b".parse()?);
+    /// assert!(leg.conflicts().is_empty());
+    /// # Ok::<(), callfold::EmptyCallId>(())
+    /// ```
+    pub fn conflicts(&self) -> Vec<Conflict> {
+        let time = |t: &DateTime<Utc>| format_timestamp(t);
+        let (rare, overflow) = (self.rare(), self.overflow());
+        let times: [Option<Conflict>; 4] =
+            std::array::from_fn(|which| overflow.times[which].conflict(TIME_FIELDS[which], time));
+        let [enqueued, start, answer, end] = times;
+        [
+            self.parent_call_id
+                .conflict("parentCallId", ToString::to_string),
+            self.direction.conflict(&overflow.directions, "direction"),
+            self.transfer_to.conflict("transferTo", ToString::to_string),
+            self.transfer_caller_id
+                .conflict("transferCallerId", ToString::to_string),
+            rare.tag_at_end.conflict("tag", ToString::to_string),
+            enqueued,
+            start,
+            answer,
+            end,
+            self.cause.conflict(&overflow.causes, "cause"),
+            rare.error_message
+                .conflict("errorMessage", ToString::to_string),
+            rare.error_id.conflict("errorId", ToString::to_string),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    /// The invariants the leg breaks, in a fixed order; see `docs/invariants.md`.
+    ///
+    /// ```
+    /// let mut leg = callfold::Leg::new("c-b".parse()?);
+    /// leg.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","cause":"busy",
+    ///     "startTime":"2019-12-27T19:23:38.685Z","answerTime":"2019-12-27T19:23:39.000Z",
+    ///     "endTime":"2019-12-27T19:23:39.465Z"}"#.parse()?)?;
+    /// let codes: Vec<_> = leg.violations().iter().map(|v| v.code()).collect();
+    /// assert_eq!(codes, ["answered-despite-cause"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn violations(&self) -> Vec<Violation> {
+        invariant::check(&Facts {
+            enqueued: self.enqueued_time(),
+            start: self.start_time(),
+            answer: self.answer_time(),
+            end: self.end_time(),
+            cause: self.cause(),
+            answered: self.was_answered(),
+            directions: self.directions(),
+        })
+    }
+}
+
+/// The [`Rare`] facts of a leg, made if it has none.
+fn rare_mut(rare: &mut Option<Box<Rare>>) -> &mut Rare {
+    rare.get_or_insert_default()
+}
+
+/// The [`Overflow`] of a leg, made (with its [`Rare`] facts) if it has none.
+fn overflow_mut(rare: &mut Option<Box<Rare>>) -> &mut Overflow {
+    rare_mut(rare).overflow.get_or_insert_default()
+}
+
+#[inline]
+fn millis(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Option<i64> {
+    Some(to?.signed_duration_since(from?).num_milliseconds())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_leg_is_small_and_folds_odd_values_the_same_in_parts_and_whole() {
+        // The compact facts are what keep a leg this small (it was 240 bytes before them, with 16-byte
+        // shared ids); 96 bytes of it are its id and its parent's, held in place.
+        assert!(size_of::<Leg>() <= 216, "{}", size_of::<Leg>());
+        let bodies = [
+            r#"{"eventType":"transferAnswer","callId":"c-b","direction":"sideways","startTime":"1500-01-01T00:00:00Z"}"#,
+            r#"{"eventType":"transferDisconnect","callId":"c-b","direction":"outbound","cause":"some-new-cause","startTime":"2019-06-20T15:54:22.234Z","endTime":"9999-12-31T23:59:59.999999999Z"}"#,
+            r#"{"eventType":"transferDisconnect","callId":"c-b","cause":"busy","endTime":"2019-06-20T15:55:00Z","tag":"t"}"#,
+        ];
+        let callbacks: Vec<Callback> = bodies.iter().map(|b| b.parse().unwrap()).collect();
+        let mut whole = Leg::new("c-b".parse().unwrap());
+        for callback in &callbacks {
+            whole.apply(callback).unwrap();
+        }
+        let fields: Vec<_> = whole.conflicts().iter().map(Conflict::field).collect();
+        assert_eq!(fields, ["direction", "startTime", "endTime", "cause"]);
+        assert_eq!(whole.start_time(), callbacks[0].start_time);
+        for split in 0..=callbacks.len() {
+            let (mut first, mut second) = (
+                Leg::new(whole.call_id.clone()),
+                Leg::new(whole.call_id.clone()),
+            );
+            for callback in callbacks[..split].iter().rev() {
+                first.apply(callback).unwrap();
+            }
+            for callback in &callbacks[split..] {
+                second.apply(callback).unwrap();
+            }
+            let mut forward = first.clone();
+            forward.merge(&second).unwrap();
+            second.merge(&first).unwrap();
+            assert_eq!(forward, whole, "split at {split}");
+            assert_eq!(second, whole, "split at {split}, merged the other way");
+        }
+    }
+}

@@ -1,0 +1,362 @@
+//! The usual telecom figures over the legs of a history: outcomes, causes, ASR, ACD, ring and queue times.
+//!
+//! Percentiles are exact: every duration is kept and sorted, and the p-th percentile is the value of
+//! nearest rank `ceil(p/100 × n)`. Durations are taken from legs whose times are in order only: a
+//! negative duration comes with a timestamp-order violation, which is counted instead.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use super::{Call, History, HistoryOptions};
+use crate::fold::{Leg, Outcome};
+
+/// What stats are grouped by.
+///
+/// ```
+/// assert_eq!(callfold::GroupBy::TransferTo.as_str(), "transfer-to");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GroupBy {
+    /// The leg's `transferTo`.
+    TransferTo,
+    /// The leg's cause, verbatim (`open` for a leg that has not ended, `none` for one ended without).
+    Cause,
+    /// The leg's `tag` (`none` without one).
+    Tag,
+}
+
+impl GroupBy {
+    /// The name callfold uses for it.
+    ///
+    /// ```
+    /// assert_eq!(callfold::GroupBy::Tag.as_str(), "tag");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupBy::TransferTo => "transfer-to",
+            GroupBy::Cause => "cause",
+            GroupBy::Tag => "tag",
+        }
+    }
+
+    fn key(self, leg: &Leg) -> String {
+        match self {
+            GroupBy::TransferTo => leg.transfer_to().unwrap_or("none").to_owned(),
+            GroupBy::Cause => leg.end_cause().to_string(),
+            GroupBy::Tag => leg.tag().unwrap_or("none").to_owned(),
+        }
+    }
+}
+
+/// A distribution of durations, in milliseconds.
+///
+/// ```
+/// let s = callfold::Summary::of(vec![4_000, 1_000, 3_000, 2_000]);
+/// assert_eq!((s.count, s.p50_ms, s.p95_ms, s.max_ms), (4, Some(2_000), Some(4_000), Some(4_000)));
+/// assert_eq!(s.mean_ms, Some(2_500.0));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// How many durations.
+    pub count: usize,
+    /// Their mean.
+    pub mean_ms: Option<f64>,
+    /// The median (nearest rank).
+    pub p50_ms: Option<i64>,
+    /// The 95th percentile (nearest rank).
+    pub p95_ms: Option<i64>,
+    /// The largest.
+    pub max_ms: Option<i64>,
+}
+
+impl Summary {
+    /// Summarises the durations (in any order).
+    ///
+    /// ```
+    /// assert_eq!(callfold::Summary::of(Vec::new()).p50_ms, None);
+    /// ```
+    pub fn of(mut values: Vec<i64>) -> Summary {
+        values.sort_unstable();
+        let count = values.len();
+        let sum: i128 = values.iter().map(|&v| i128::from(v)).sum();
+        #[allow(clippy::cast_precision_loss)] // a mean is an approximation anyway
+        let mean_ms = (count > 0).then(|| sum as f64 / count as f64);
+        Summary {
+            count,
+            mean_ms,
+            p50_ms: percentile(&values, 50),
+            p95_ms: percentile(&values, 95),
+            max_ms: values.last().copied(),
+        }
+    }
+}
+
+/// The value of nearest rank `ceil(p/100 × n)` in sorted values.
+fn percentile(sorted: &[i64], p: usize) -> Option<i64> {
+    let rank = (p * sorted.len()).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied()
+}
+
+/// The figures for one set of legs.
+///
+/// ```
+/// use callfold::{History, Stats};
+///
+/// let mut history = History::new();
+/// history.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b1","parentCallId":"c-a","cause":"hangup",
+///     "startTime":"2026-11-23T14:00:01Z","answerTime":"2026-11-23T14:00:05Z","endTime":"2026-11-23T14:01:05Z"}"#.parse()?);
+/// history.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b2","parentCallId":"c-a","cause":"hangup",
+///     "startTime":"2026-11-23T14:00:01Z","endTime":"2026-11-23T14:00:05Z"}"#.parse()?);
+/// let stats = Stats::of(&history, &Default::default());
+/// assert_eq!((stats.legs, stats.ended, stats.answered), (2, 2, 1));
+/// assert_eq!(stats.asr, Some(0.5));
+/// assert_eq!(stats.talk.mean_ms, Some(60_000.0));
+/// assert_eq!(stats.connected_calls, 1);
+/// # Ok::<(), callfold::DecodeError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    /// Legs in total.
+    pub legs: u64,
+    /// Ended legs by outcome.
+    pub outcomes: BTreeMap<Outcome, u64>,
+    /// Legs that have not ended (stale ones included).
+    pub open: u64,
+    /// Legs by cause, verbatim; `open` for legs that have not ended, `none` for ended legs without one.
+    pub causes: BTreeMap<String, u64>,
+    /// Legs that ended.
+    pub ended: u64,
+    /// Ended legs that were answered.
+    pub answered: u64,
+    /// Answer-seizure ratio: answered ÷ ended legs.
+    pub asr: Option<f64>,
+    /// Calls with a leg here.
+    pub calls: u64,
+    /// Of those, calls in which one of these legs was answered.
+    pub connected_calls: u64,
+    /// connected calls ÷ calls.
+    pub connected_ratio: Option<f64>,
+    /// Talk time of answered legs that ended (ACD is its mean).
+    pub talk: Summary,
+    /// Ring time: start to answer, or start to end for unanswered legs.
+    pub ring: Summary,
+    /// Queue time of queued legs.
+    pub queue: Summary,
+    /// Open legs whose `transferDisconnect` is missing (see [`History::stale`]).
+    pub stale: u64,
+    /// Legs with at least one violation.
+    pub with_violations: u64,
+    /// Legs with at least one conflict.
+    pub with_conflicts: u64,
+}
+
+impl Stats {
+    /// The figures over every leg of the history.
+    ///
+    /// ```
+    /// let stats = callfold::Stats::of(&callfold::History::new(), &Default::default());
+    /// assert_eq!((stats.legs, stats.asr), (0, None));
+    /// ```
+    pub fn of(history: &History, options: &HistoryOptions) -> Stats {
+        // Without grouping, there is always exactly one (unnamed) group.
+        build(history, options, None)
+            .pop()
+            .map_or_else(|| Accumulator::default().finish(), |(_, stats)| stats)
+    }
+
+    /// The figures per group, sorted by the group's key.
+    ///
+    /// ```
+    /// use callfold::{GroupBy, History, Stats};
+    ///
+    /// let mut history = History::new();
+    /// history.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","parentCallId":"c-a","cause":"busy"}"#.parse()?);
+    /// let groups = Stats::by(&history, &Default::default(), GroupBy::Cause);
+    /// assert_eq!(groups[0].0, "busy");
+    /// assert_eq!(groups[0].1.legs, 1);
+    /// # Ok::<(), callfold::DecodeError>(())
+    /// ```
+    pub fn by(history: &History, options: &HistoryOptions, by: GroupBy) -> Vec<(String, Stats)> {
+        build(history, options, Some(by))
+    }
+}
+
+fn build(history: &History, options: &HistoryOptions, by: Option<GroupBy>) -> Vec<(String, Stats)> {
+    let mut builder = StatsBuilder::new(by);
+    for call in history.calls(options) {
+        builder.add(&call);
+    }
+    builder.finish()
+}
+
+/// Figures built call by call, so that calls can be added as they are emitted and then forgotten.
+///
+/// ```
+/// use callfold::{GroupBy, History, StatsBuilder};
+///
+/// let mut history = History::new();
+/// history.apply(&r#"{"eventType":"transferDisconnect","callId":"c-b","parentCallId":"c-a","cause":"busy"}"#.parse()?);
+/// let mut builder = StatsBuilder::new(Some(GroupBy::Cause));
+/// for call in history.calls(&Default::default()) {
+///     builder.add(&call);
+/// }
+/// let groups = builder.finish();
+/// assert_eq!((groups[0].0.as_str(), groups[0].1.legs), ("busy", 1));
+/// # Ok::<(), callfold::DecodeError>(())
+/// ```
+#[derive(Default)]
+pub struct StatsBuilder {
+    by: Option<GroupBy>,
+    groups: BTreeMap<String, Accumulator>,
+}
+
+impl StatsBuilder {
+    /// Figures over every leg (`None`), or per group.
+    ///
+    /// ```
+    /// assert!(callfold::StatsBuilder::new(None).finish()[0].0.is_empty());
+    /// ```
+    pub fn new(by: Option<GroupBy>) -> StatsBuilder {
+        StatsBuilder {
+            by,
+            groups: BTreeMap::new(),
+        }
+    }
+
+    /// Adds one call's legs.
+    ///
+    /// ```
+    /// let mut builder = callfold::StatsBuilder::new(None);
+    /// let history = callfold::History::new();
+    /// for call in history.calls(&Default::default()) {
+    ///     builder.add(&call);
+    /// }
+    /// assert_eq!(builder.finish()[0].1.calls, 0);
+    /// ```
+    pub fn add(&mut self, call: &Call<'_>) {
+        let placed = call.attempts.iter().flat_map(|a| &a.legs);
+        match self.by {
+            None => self
+                .groups
+                .entry(String::new())
+                .or_default()
+                .add_call(placed.map(|p| (p.leg, p.stale.is_some()))),
+            Some(by) => {
+                let mut in_call: HashMap<String, Vec<(&Leg, bool)>> = HashMap::new();
+                for p in placed {
+                    in_call
+                        .entry(by.key(p.leg))
+                        .or_default()
+                        .push((p.leg, p.stale.is_some()));
+                }
+                for (key, legs) in in_call {
+                    self.groups.entry(key).or_default().add_call(legs);
+                }
+            }
+        }
+    }
+
+    /// The figures: one unnamed group without grouping (even with no call), else one per key, sorted.
+    ///
+    /// ```
+    /// assert_eq!(callfold::StatsBuilder::new(Some(callfold::GroupBy::Tag)).finish().len(), 0);
+    /// ```
+    pub fn finish(mut self) -> Vec<(String, Stats)> {
+        if self.by.is_none() {
+            self.groups.entry(String::new()).or_default();
+        }
+        self.groups
+            .into_iter()
+            .map(|(key, acc)| (key, acc.finish()))
+            .collect()
+    }
+}
+
+#[derive(Default)]
+struct Accumulator {
+    legs: u64,
+    outcomes: BTreeMap<Outcome, u64>,
+    open: u64,
+    causes: BTreeMap<String, u64>,
+    calls: u64,
+    connected_calls: u64,
+    talk: Vec<i64>,
+    ring: Vec<i64>,
+    queue: Vec<i64>,
+    stale: u64,
+    with_violations: u64,
+    with_conflicts: u64,
+}
+
+impl Accumulator {
+    /// Adds the legs of one call (all of them, or those of one group), with whether each is stale.
+    fn add_call<'a>(&mut self, legs: impl IntoIterator<Item = (&'a Leg, bool)>) {
+        let mut connected = false;
+        for (leg, stale) in legs {
+            self.legs += 1;
+            connected |= leg.was_answered();
+            match leg.outcome() {
+                Some(outcome) => *self.outcomes.entry(outcome).or_default() += 1,
+                None => self.open += 1,
+            }
+            *self.causes.entry(leg.end_cause().to_string()).or_default() += 1;
+            self.stale += u64::from(stale);
+            self.with_violations += u64::from(!leg.violations().is_empty());
+            self.with_conflicts += u64::from(!leg.conflicts().is_empty());
+            for (values, ms) in [
+                (&mut self.talk, leg.talk_ms()),
+                (&mut self.ring, leg.ring_ms()),
+                (&mut self.queue, leg.queue_ms()),
+            ] {
+                values.extend(ms.filter(|ms| *ms >= 0));
+            }
+        }
+        self.calls += 1;
+        self.connected_calls += u64::from(connected);
+    }
+
+    fn finish(self) -> Stats {
+        let ended: u64 = self.outcomes.values().sum();
+        let answered = self.outcomes.get(&Outcome::Answered).copied().unwrap_or(0);
+        #[allow(clippy::cast_precision_loss)] // counts far below 2^52
+        let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
+        Stats {
+            legs: self.legs,
+            asr: ratio(answered, ended),
+            connected_ratio: ratio(self.connected_calls, self.calls),
+            outcomes: self.outcomes,
+            open: self.open,
+            causes: self.causes,
+            ended,
+            answered,
+            calls: self.calls,
+            connected_calls: self.connected_calls,
+            talk: Summary::of(self.talk),
+            ring: Summary::of(self.ring),
+            queue: Summary::of(self.queue),
+            stale: self.stale,
+            with_violations: self.with_violations,
+            with_conflicts: self.with_conflicts,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles_by_hand() {
+        let values: Vec<i64> = (1..=20).collect();
+        assert_eq!(percentile(&values, 50), Some(10));
+        assert_eq!(percentile(&values, 95), Some(19));
+        assert_eq!(percentile(&[7], 50), Some(7));
+        assert_eq!(percentile(&[7], 95), Some(7));
+        assert_eq!(percentile(&[1, 2], 50), Some(1));
+        assert_eq!(percentile(&[1, 2], 95), Some(2));
+        assert_eq!(percentile(&[], 50), None);
+    }
+}
