@@ -331,3 +331,29 @@ fn decode_prints_each_callback_as_callfold_reads_it() {
         "line 2: expected a JSON object, found an array\n"
     );
 }
+
+#[test]
+fn as_of_defaults_to_the_latest_time_even_when_the_newest_callbacks_have_no_event_time() {
+    // A leg still ringing at 00:00 (known from a callback with an eventTime), then a call that ended at
+    // 00:10:05 in the historical shape, without eventTime: the log's latest time is 00:10:05, so the
+    // ringing leg was unheard of for 10m05s and is stale. Judged at the latest eventTime (00:00) it was
+    // not.
+    let log = concat!(
+        r#"{"eventType":"transferRinging","callId":"c-b1","parentCallId":"c-a1","eventTime":"2026-01-01T00:00:00Z","startTime":"2026-01-01T00:00:00Z"}"#,
+        "\n",
+        r#"{"eventType":"transferDisconnect","callId":"c-b2","parentCallId":"c-a2","cause":"busy","startTime":"2026-01-01T00:10:00Z","endTime":"2026-01-01T00:10:05Z"}"#,
+        "\n",
+    );
+    let out = callfold(&["check"], Some(log.as_bytes()));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "leg c-b1: stale: ringing and not ended, last heard of at 2026-01-01T00:00:00Z, 10m05s before \
+         2026-01-01T00:10:05Z: its transferDisconnect is missing\n"
+    );
+    let out = callfold(
+        &["check", "--as-of", "2026-01-01T00:00:00Z"],
+        Some(log.as_bytes()),
+    );
+    assert_eq!((out.status.code(), text(&out.stdout)), (Some(0), ""));
+}

@@ -300,20 +300,75 @@ fn default_traffic_looks_like_real_traffic() {
 }
 
 #[test]
-fn faults_in_a_generated_log_are_reported() {
-    let log = generated(&GenerateOptions {
-        calls: 500,
-        seed: 2,
-        faults: 0.5,
-        ..GenerateOptions::default()
-    });
+fn every_fault_in_a_generated_log_is_reported_with_its_code() {
+    let mut log = Vec::new();
+    let summary = generate(
+        &GenerateOptions {
+            calls: 500,
+            seed: 2,
+            faults: 0.5,
+            ..GenerateOptions::default()
+        },
+        &mut log,
+    )
+    .unwrap();
     let mut reader = LogReader::new(log.as_slice());
     let mut history = History::new();
+    let mut odd_events = 0;
     for (_, callback) in reader.by_ref().flatten() {
+        odd_events += u64::from(callback.event.name() == "transferRinging");
         history.apply(&callback);
     }
-    assert!(reader.counts().rejected > 0, "malformed lines");
-    let stats = Stats::of(&history, &HistoryOptions::default());
-    assert!(stats.with_violations > 0 && stats.with_conflicts > 0);
-    assert!(stats.causes.contains_key("carrier-glitch"));
+    let count =
+        |is: &dyn Fn(&callfold::Leg) -> bool| history.legs().filter(|leg| is(leg)).count() as u64;
+    let has_code = |leg: &callfold::Leg, codes: &[&str]| {
+        leg.violations().iter().any(|v| codes.contains(&v.code()))
+    };
+    let with = |fault| summary.calls_with(fault);
+    assert!(
+        Fault::ALL.iter().all(|fault| with(*fault) > 0),
+        "{summary:?}"
+    );
+    assert_eq!(summary.faults.iter().sum::<u64>(), summary.faulty_calls);
+    assert_eq!(reader.counts().rejected, with(Fault::MalformedLine));
+    assert_eq!(odd_events, with(Fault::UnknownEventType));
+    assert_eq!(
+        count(&|leg| leg.cause().is_some_and(|c| c.as_str() == "carrier-glitch")),
+        with(Fault::UnknownCause)
+    );
+    assert_eq!(
+        count(&|leg| leg.conflicts().iter().any(|c| c.field() == "endTime")),
+        with(Fault::ConflictingRedelivery)
+    );
+    assert_eq!(
+        count(&|leg| !leg.conflicts().is_empty()),
+        with(Fault::ConflictingRedelivery)
+    );
+    assert_eq!(
+        count(&|leg| has_code(leg, &["answered-despite-cause"])),
+        with(Fault::AnsweredDespiteCause)
+    );
+    assert_eq!(
+        count(&|leg| has_code(leg, &["answered-before-start", "ended-before-start"])),
+        with(Fault::TimeOrder)
+    );
+    assert_eq!(
+        count(&|leg| !leg.violations().is_empty()),
+        with(Fault::AnsweredDespiteCause) + with(Fault::TimeOrder)
+    );
+    // A day after the log, every leg whose transferDisconnect was dropped is stale; so is a leg whose
+    // transferDisconnect was the line a malformed-line fault cut.
+    let options = HistoryOptions {
+        as_of: history
+            .latest_time()
+            .map(|t| t + chrono::TimeDelta::days(1)),
+        ..HistoryOptions::default()
+    };
+    let stale = count(&|leg| history.stale(leg, &options).is_some());
+    assert!(
+        (with(Fault::DroppedDisconnect)
+            ..=with(Fault::DroppedDisconnect) + with(Fault::MalformedLine))
+            .contains(&stale),
+        "{stale} stale legs for {summary:?}"
+    );
 }

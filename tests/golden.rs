@@ -250,13 +250,18 @@ fn the_2019_initiate_with_outbound_direction_is_kept_as_sent() {
     assert!(tracker.is_empty());
 }
 
+/// Needs the workplace's `shared/` folder beside the checkout, which a clone does not have: ignored by a
+/// plain `cargo test`, which says so; `.ci/run` runs it with `--ignored`, and there a missing `shared/`
+/// fails it.
 #[test]
-fn the_vendored_copy_matches_the_shared_fixtures_when_they_are_beside_the_repo() {
+#[ignore = "needs ../shared/fixtures beside the checkout; .ci/run runs it"]
+fn the_vendored_copy_matches_the_shared_fixtures() {
     let shared = Path::new("../shared/fixtures/bandwidth-docs");
-    if !shared.is_dir() {
-        eprintln!("skipped: {} is not beside this checkout", shared.display());
-        return;
-    }
+    assert!(
+        shared.is_dir(),
+        "{} is not beside this checkout: the vendored copy cannot be checked against it",
+        shared.display()
+    );
     let ours = fixtures(Path::new(FIXTURES));
     let theirs = fixtures(shared);
     assert_eq!(ours.len(), theirs.len());

@@ -301,3 +301,28 @@ proptest! {
         }
     }
 }
+
+/// Regression: a leg that ended, was removed and was made again by a later callback was evicted on
+/// its old end's retention, while still in progress (found by the model test).
+#[test]
+fn an_old_end_does_not_evict_a_leg_made_again() {
+    let t0 = at("2026-11-23T14:01:00Z");
+    let mut tracker = Tracker::new().with_retention(TimeDelta::minutes(5));
+    tracker.feed_at(HANGUP.as_bytes(), t0).unwrap();
+    assert!(tracker.remove("c-b1").is_some());
+    tracker
+        .feed_at(ANSWER.as_bytes(), t0 + TimeDelta::minutes(1))
+        .unwrap();
+    assert_eq!(tracker.evict(t0 + TimeDelta::minutes(5)), 0);
+    assert_eq!(
+        tracker.leg("c-b1").map(callfold::Leg::state),
+        Some(State::Answered)
+    );
+    // Once it ends again, its own end counts.
+    tracker
+        .feed_at(HANGUP.as_bytes(), t0 + TimeDelta::minutes(2))
+        .unwrap();
+    assert_eq!(tracker.evict(t0 + TimeDelta::minutes(6)), 0);
+    assert_eq!(tracker.evict(t0 + TimeDelta::minutes(7)), 1);
+    assert!(tracker.is_empty());
+}

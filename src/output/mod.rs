@@ -2,6 +2,7 @@
 //! JSON writer ([`json`]) or through `Serialize`, to the same bytes.
 
 mod call;
+mod csv;
 mod json;
 mod leg;
 mod record;

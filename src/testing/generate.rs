@@ -68,6 +68,27 @@ pub struct GenerateSummary {
     pub lines: u64,
     /// Calls that got a fault.
     pub faulty_calls: u64,
+    /// Calls that got each fault, in the order of [`Fault::ALL`].
+    pub faults: [u64; Fault::ALL.len()],
+}
+
+impl GenerateSummary {
+    /// How many calls got this fault.
+    ///
+    /// ```
+    /// use callfold::strategy::Fault;
+    ///
+    /// let options = callfold::GenerateOptions { calls: 50, faults: 1.0, ..Default::default() };
+    /// let summary = callfold::generate(&options, &mut std::io::sink())?;
+    /// assert_eq!(Fault::ALL.iter().map(|f| summary.calls_with(*f)).sum::<u64>(), 50);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn calls_with(&self, fault: Fault) -> u64 {
+        Fault::ALL
+            .iter()
+            .position(|f| *f == fault)
+            .map_or(0, |at| self.faults[at])
+    }
 }
 
 /// Writes a generated log, one callback body per line.
@@ -113,7 +134,9 @@ pub fn generate(options: &GenerateOptions, out: &mut impl Write) -> io::Result<G
         let lines: Vec<(Option<DateTime<Utc>>, String)> =
             if runner.rng().random_bool(options.faults.clamp(0.0, 1.0)) {
                 summary.faulty_calls += 1;
-                let fault = Fault::ALL[runner.rng().random_range(0..Fault::ALL.len())];
+                let which = runner.rng().random_range(0..Fault::ALL.len());
+                summary.faults[which] += 1;
+                let fault = Fault::ALL[which];
                 let pick = runner.rng().random_range(0..usize::MAX);
                 let last = callbacks.iter().filter_map(|cb| cb.event_time).max();
                 let (lines, _) = fault.apply(&plan, callbacks, pick);

@@ -6,7 +6,7 @@
 mod id_table;
 mod table;
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::hash::RandomState;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -40,8 +40,9 @@ pub struct Tracker {
     legs: LegTable<RandomState, usize>,
     retention: Option<TimeDelta>,
     max_legs: Option<usize>,
-    /// Legs in the order they ended, with the time (the caller's clock) at which they did.
-    ended: VecDeque<(DateTime<Utc>, CallId)>,
+    /// The held legs that ended, when they did by the caller's clock: kept with a retention or a
+    /// maximum.
+    ends: Ends,
 }
 
 /// What one callback did to the tracker.
@@ -135,7 +136,7 @@ impl Tracker {
             legs: LegTable::default(),
             retention: None,
             max_legs: None,
-            ended: VecDeque::new(),
+            ends: Ends::default(),
         }
     }
 
@@ -266,7 +267,7 @@ impl Tracker {
         };
         let ended = leg.state() == State::Ended && folded.previous != Some(State::Ended);
         if ended && (self.retention.is_some() || self.max_legs.is_some()) {
-            self.ended.push_back((now, leg.call_id().clone()));
+            self.ends.push(now, leg.call_id().clone());
         }
         let (conflicts_before, violations_before) = before.unwrap_or_default();
         Update::Leg(LegUpdate {
@@ -298,12 +299,10 @@ impl Tracker {
         if self.legs.len() < self.most_legs() || self.legs.place(id).is_some() {
             return true;
         }
-        while let Some((_, ended)) = self.ended.pop_front() {
-            if self.remove(ended.as_str()).is_some() {
-                return true;
-            }
+        match self.ends.pop_first(|_| true) {
+            Some(first) => self.remove(first.as_str()).is_some(),
+            None => false,
         }
-        false
     }
 
     /// Evicts the legs that ended at least the retention before `now`, and says how many. Feeding calls
@@ -318,19 +317,13 @@ impl Tracker {
             return 0;
         };
         let mut evicted = 0;
-        while let Some((ended_at, _)) = self.ended.front() {
-            if ended_at
+        let expired = |ended_at: DateTime<Utc>| {
+            ended_at
                 .checked_add_signed(retention)
-                .is_some_and(|expiry| expiry > now)
-            {
-                break;
-            }
-            let Some((_, id)) = self.ended.pop_front() else {
-                break;
-            };
-            if self.remove(id.as_str()).is_some() {
-                evicted += 1;
-            }
+                .is_none_or(|expiry| expiry <= now)
+        };
+        while let Some(id) = self.ends.pop_first(expired) {
+            evicted += usize::from(self.remove(id.as_str()).is_some());
         }
         evicted
     }
@@ -345,6 +338,7 @@ impl Tracker {
     /// # Ok::<(), callfold::DecodeError>(())
     /// ```
     pub fn remove(&mut self, call_id: &str) -> Option<Leg> {
+        self.ends.forget(call_id);
         self.legs.remove(call_id)
     }
 
@@ -416,5 +410,41 @@ impl Tracker {
     /// ```
     pub fn is_empty(&self) -> bool {
         self.legs.is_empty()
+    }
+}
+
+/// The held legs that ended, in the order they did, each with the instant it did by the caller's clock.
+/// A leg removed and made again (a callback after its eviction) ends anew: only its latest end counts,
+/// so that an old end never evicts a leg still in progress.
+#[derive(Debug, Clone, Default)]
+struct Ends {
+    order: VecDeque<(DateTime<Utc>, CallId)>,
+    latest: HashMap<CallId, DateTime<Utc>, RandomState>,
+}
+
+impl Ends {
+    fn push(&mut self, at: DateTime<Utc>, id: CallId) {
+        self.latest.insert(id.clone(), at);
+        self.order.push_back((at, id));
+    }
+
+    /// Forgets the end of a leg that is no longer held.
+    fn forget(&mut self, id: &str) {
+        self.latest.remove(id);
+    }
+
+    /// Takes off the held leg that ended first, if `due` says its end is due.
+    fn pop_first(&mut self, due: impl Fn(DateTime<Utc>) -> bool) -> Option<CallId> {
+        while let Some(&(at, _)) = self.order.front() {
+            if !due(at) {
+                return None;
+            }
+            let (at, id) = self.order.pop_front()?;
+            if self.latest.get(id.as_str()) == Some(&at) {
+                self.latest.remove(id.as_str());
+                return Some(id);
+            }
+        }
+        None
     }
 }

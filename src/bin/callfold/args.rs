@@ -41,7 +41,8 @@ pub struct HistoryArgs {
     /// Legs of one call that start within this window ring together: one <Transfer>
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
     pub attempt_window: TimeDelta,
-    /// Judge staleness at this RFC 3339 instant [default: the latest eventTime in the log]
+    /// Judge staleness at this RFC 3339 instant [default: the latest time in the log: the latest
+    /// eventTime, and for callbacks without one (the historical shape) their latest timestamp]
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub as_of: Option<DateTime<Utc>>,
     /// A leg not ended and unheard of for longer than this before --as-of is stale (its

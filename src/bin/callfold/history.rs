@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use callfold::{Call, Leg, PlacedBy, format_timestamp};
+use callfold::{Call, Leg, PlacedBy};
 
 use crate::args::{HistoryArgs, LogArgs, StreamArgs};
 use crate::failure::Failure;
@@ -40,27 +40,6 @@ pub struct Args {
     format: Option<Format>,
 }
 
-pub const CSV_HEADER: [&str; 18] = [
-    "call_id",
-    "parent_call_id",
-    "attempt",
-    "transfer_to",
-    "transfer_caller_id",
-    "state",
-    "outcome",
-    "cause",
-    "enqueued_time",
-    "start_time",
-    "answer_time",
-    "end_time",
-    "queue_ms",
-    "ring_ms",
-    "talk_ms",
-    "tag",
-    "error_message",
-    "violations",
-];
-
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table
@@ -69,7 +48,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     });
     let mut out = stdout();
     if format == Format::Csv {
-        csv_writer(&mut out).write_record(CSV_HEADER)?;
+        csv_writer(&mut out).write_record(Call::CSV_HEADER)?;
     }
     let mut findings = false;
     let mut rows = Vec::new();
@@ -138,44 +117,9 @@ fn csv_writer<W: Write>(out: W) -> csv::Writer<W> {
         .from_writer(out)
 }
 
-fn time(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.as_ref().map(format_timestamp).unwrap_or_default()
-}
-
-fn number(ms: Option<i64>) -> String {
-    ms.map(|ms| ms.to_string()).unwrap_or_default()
-}
-
 fn write_csv(csv: &mut csv::Writer<impl Write>, call: &Call<'_>) -> Result<(), Failure> {
-    for attempt in &call.attempts {
-        for placed in &attempt.legs {
-            let leg = placed.leg;
-            let violations: Vec<&str> = leg
-                .violations()
-                .iter()
-                .map(callfold::Violation::code)
-                .collect();
-            csv.write_record([
-                leg.call_id().as_str(),
-                call.call_id.map_or("", |id| id.as_str()),
-                &attempt.number.to_string(),
-                leg.transfer_to().unwrap_or(""),
-                leg.transfer_caller_id().unwrap_or(""),
-                leg.state().as_str(),
-                leg.outcome().map_or("", |o| o.as_str()),
-                leg.cause().map_or("", |c| c.as_str()),
-                &time(leg.enqueued_time()),
-                &time(leg.start_time()),
-                &time(leg.answer_time()),
-                &time(leg.end_time()),
-                &number(leg.queue_ms()),
-                &number(leg.ring_ms()),
-                &number(leg.talk_ms()),
-                leg.tag().unwrap_or(""),
-                leg.error_message().unwrap_or(""),
-                &violations.join(";"),
-            ])?;
-        }
+    for row in call.csv_rows() {
+        csv.write_record(row.iter().map(|value| value.as_bytes()))?;
     }
     Ok(())
 }
