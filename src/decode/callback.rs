@@ -131,6 +131,32 @@ impl Event {
 /// kind of callback here uses (`machineDetectionResult`, `diversion`, `privacy`, ...) are accepted and not
 /// kept.
 ///
+/// # Tolerance
+/// The decoder is loose exactly where Bandwidth is loose (spec §2, and `docs/design.md`):
+/// - absent, `null` and `""` all mean "no value" for the optional strings and timestamps;
+/// - timestamps are read by [`parse_timestamp`](crate::parse_timestamp): RFC 3339 with 0 to 9 fraction
+///   digits, any offset (normalised to UTC), minute precision;
+/// - `cause`, `direction` and `eventType` are open sets that keep unknown values verbatim
+///   ([`Cause::Other`], [`Direction::Other`], [`Event::Other`]);
+/// - unknown fields, of any JSON type, are accepted and ignored (nesting deeper than 128 levels is an
+///   error with its position);
+/// - when a key appears twice, the last value wins, as in `serde_json::Value`.
+///
+/// A body is rejected ([`DecodeError`]) only when it is not JSON, not an object, has no `callId` or
+/// `eventType`, has a known field whose JSON type is not a string, or a timestamp that is not RFC 3339.
+///
+/// ```
+/// use callfold::{Callback, Cause};
+///
+/// let cb: Callback = r#"{"eventType":"transferDisconnect","callId":"c-b","cause":"carrier-glitch",
+///     "tag":"a","tag":"b","errorId":null,"endTime":"2019-12-27T14:19:27.987-05:00","sipResponseCode":486}"#.parse()?;
+/// assert_eq!(cb.ending().unwrap().cause, Some(Cause::Other("carrier-glitch".into())));
+/// assert_eq!(cb.tag.as_deref(), Some("b"));
+/// assert_eq!(cb.to_json(), r#"{"eventType":"transferDisconnect","callId":"c-b","tag":"b","endTime":"2019-12-27T19:19:27.987Z","cause":"carrier-glitch"}"#);
+/// # Ok::<(), callfold::DecodeError>(())
+/// ```
+///
+/// # Example
 /// ```
 /// use callfold::{Callback, Event};
 ///

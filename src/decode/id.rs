@@ -18,10 +18,8 @@ use super::open::Text;
 /// Bandwidth never documented the shape, so the id is opaque: any non-empty string. Ordered, compared
 /// and hashed as its text.
 ///
-/// Bandwidth's ids are 47 bytes, and an id of up to 47 bytes is held in place, in the 48 bytes of the
-/// `CallId` itself: making or cloning one allocates nothing, and reading one follows no pointer. (Behind
-/// a pointer, each id a leg holds took 80 bytes of heap besides.) A longer id is held behind a pointer
-/// that its clones share.
+/// An id of up to 47 bytes (Bandwidth's length) is held in the `CallId` itself, so making or cloning
+/// one allocates nothing; a longer one is held behind a pointer its clones share.
 ///
 /// ```
 /// use callfold::CallId;

@@ -1,10 +1,4 @@
-//! A transfer leg: the facts its callbacks carried, and what follows from them.
-//!
-//! A [`Leg`] stores, for each fact (`startTime`, `cause`, ...), the set of distinct values the callbacks
-//! gave. Folding a callback adds to those sets, and everything else (state, outcome, durations,
-//! conflicts, violations) is computed from them. Adding to sets does not depend on the order of
-//! additions, and adding a value twice changes nothing, so the fold is order-independent and idempotent
-//! by construction; `docs/design.md` says more.
+//! A transfer leg: the facts its callbacks carried, and what follows from them. The laws are on [`Leg`].
 
 use std::fmt;
 
@@ -72,6 +66,49 @@ pub enum Applied {
 
 /// One transfer B-leg, keyed by its `callId`, with everything its callbacks said.
 ///
+/// # The laws of the fold
+/// A leg stores, for each fact (`startTime`, `cause`, `tag`, ...), the **set** of distinct values its
+/// callbacks gave, and the set of deliveries that brought them. Folding a callback ([`apply`]) only adds
+/// to those sets; everything a user reads (the [`state`], [`outcome`], durations, [`conflicts`] and
+/// [`violations`]) is computed from them. So:
+/// - **order does not matter**: any order of the same callbacks gives the same leg;
+/// - **redeliveries change nothing but the count**: a callback equal to one folded before on every
+///   field but `eventTime` is a [duplicate](Leg::duplicates);
+/// - **legs merge**: two legs folded from parts of the callbacks [merge](Leg::merge) into the leg of all
+///   of them, in any grouping;
+/// - **the state only moves forward** (enqueued → ringing → answered → ended): `ended` is final, and a
+///   `transferAnswer` after the `transferDisconnect` only fills in facts;
+/// - **disagreement is kept, not resolved by arrival**: two values of one fact are a [`Conflict`], and
+///   the leg keeps the smallest (the earliest time, the first text in byte order).
+///
+/// [`apply`]: Leg::apply
+/// [`state`]: Leg::state
+/// [`outcome`]: Leg::outcome
+/// [`conflicts`]: Leg::conflicts
+/// [`violations`]: Leg::violations
+///
+/// ```
+/// use callfold::{Leg, State};
+///
+/// let answer = r#"{"eventType":"transferAnswer","callId":"c-b","answerTime":"2019-12-27T19:18:23.320Z"}"#.parse()?;
+/// let end = r#"{"eventType":"transferDisconnect","callId":"c-b","cause":"hangup","endTime":"2019-12-27T19:19:27.987Z"}"#.parse()?;
+/// let (mut a, mut b) = (Leg::new("c-b".parse()?), Leg::new("c-b".parse()?));
+/// for cb in [&answer, &end, &answer] {
+///     a.apply(cb)?;
+/// }
+/// for cb in [&end, &answer] {
+///     b.apply(cb)?;
+/// }
+/// assert_eq!((a.state(), a.events(), a.duplicates()), (State::Ended, 2, 1));
+/// assert_eq!((b.state(), b.events(), b.duplicates()), (State::Ended, 2, 0));
+/// assert_eq!(a.talk_ms(), b.talk_ms());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// [`Leg::replay`] folds a whole log's legs (on many threads; it lives with the replay, in
+/// `src/replay/legs.rs`).
+///
+/// # Example
 /// ```
 /// use callfold::{Leg, Outcome, State};
 ///
