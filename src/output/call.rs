@@ -2,13 +2,13 @@
 
 use serde::{Serialize, Serializer};
 
-use super::record::{self, Each, Fields, Record};
+use super::record::{self, Each, Record, Writer};
 use crate::decode::Cause;
 use crate::history::{Attempt, Call, Placed, TransferComplete};
 use crate::time::stamp;
 
 impl Record for Call<'_> {
-    fn fields<W: Fields>(&self, out: &mut W) -> Result<(), W::Error> {
+    fn fields<W: Writer>(&self, out: &mut W) -> Result<(), W::Error> {
         let conflicts: Vec<String> = self.conflicts.iter().map(ToString::to_string).collect();
         out.field("callId", &self.call_id)?;
         out.field("from", &self.from)?;
@@ -37,7 +37,7 @@ impl Record for Call<'_> {
 }
 
 impl Record for TransferComplete {
-    fn fields<W: Fields>(&self, out: &mut W) -> Result<(), W::Error> {
+    fn fields<W: Writer>(&self, out: &mut W) -> Result<(), W::Error> {
         out.field("eventTime", &stamp(self.event_time))?;
         out.field("cause", &self.cause.as_ref().map(Cause::as_str))?;
         out.field("transferTo", &self.transfer_to)?;
@@ -47,7 +47,7 @@ impl Record for TransferComplete {
 }
 
 impl Record for Attempt<'_> {
-    fn fields<W: Fields>(&self, out: &mut W) -> Result<(), W::Error> {
+    fn fields<W: Writer>(&self, out: &mut W) -> Result<(), W::Error> {
         let legs: Vec<_> = self.legs.iter().map(|p| p.leg.call_id()).collect();
         out.field("attempt", &self.number)?;
         out.field("legs", &legs)?;
@@ -63,7 +63,7 @@ struct LegInCall<'c, 'a> {
 }
 
 impl Record for LegInCall<'_, '_> {
-    fn fields<W: Fields>(&self, out: &mut W) -> Result<(), W::Error> {
+    fn fields<W: Writer>(&self, out: &mut W) -> Result<(), W::Error> {
         let leg = self.placed.leg;
         leg.fields(out)?;
         out.field("attempt", &self.attempt.number)?;

@@ -2,13 +2,13 @@
 
 use serde::{Serialize, Serializer};
 
-use super::record::{self, Fields, Record};
+use super::record::{self, Record, Writer};
 use crate::decode::Cause;
 use crate::fold::{Leg, Outcome, Violation};
 use crate::time::stamp;
 
 impl Record for Leg {
-    fn fields<W: Fields>(&self, out: &mut W) -> Result<(), W::Error> {
+    fn fields<W: Writer>(&self, out: &mut W) -> Result<(), W::Error> {
         let conflicts: Vec<String> = self.conflicts().iter().map(ToString::to_string).collect();
         let violations: Vec<&str> = self.violations().iter().map(Violation::code).collect();
         out.field("callId", self.call_id())?;

@@ -11,17 +11,17 @@ use super::json::{Object, Value, array};
 
 /// One output object: its keys and values, in order.
 pub(crate) trait Record {
-    fn fields<W: Fields>(&self, out: &mut W) -> Result<(), W::Error>;
+    fn fields<W: Writer>(&self, out: &mut W) -> Result<(), W::Error>;
 }
 
 impl<R: Record + ?Sized> Record for &R {
-    fn fields<W: Fields>(&self, out: &mut W) -> Result<(), W::Error> {
+    fn fields<W: Writer>(&self, out: &mut W) -> Result<(), W::Error> {
         (**self).fields(out)
     }
 }
 
-/// What a record's fields are written to.
-pub(crate) trait Fields {
+/// What a record's fields are written to: the fast JSON writer, or a serde map.
+pub(crate) trait Writer {
     type Error;
     fn field<V: Value + ?Sized>(&mut self, key: &'static str, value: &V)
     -> Result<(), Self::Error>;
@@ -45,7 +45,7 @@ pub(crate) fn serialize<S: Serializer>(record: &impl Record, s: S) -> Result<S::
 /// The fast writer's fields.
 struct Fast<'o, 'a>(&'o mut Object<'a>);
 
-impl Fields for Fast<'_, '_> {
+impl Writer for Fast<'_, '_> {
     type Error = Infallible;
     #[inline]
     fn field<V: Value + ?Sized>(&mut self, key: &'static str, value: &V) -> Result<(), Infallible> {
@@ -57,7 +57,7 @@ impl Fields for Fast<'_, '_> {
 /// `Serialize`'s fields.
 struct Serde<'m, M>(&'m mut M);
 
-impl<M: SerializeMap> Fields for Serde<'_, M> {
+impl<M: SerializeMap> Writer for Serde<'_, M> {
     type Error = M::Error;
     #[inline]
     fn field<V: Value + ?Sized>(&mut self, key: &'static str, value: &V) -> Result<(), M::Error> {
@@ -113,7 +113,7 @@ mod tests {
     struct Inner(u32);
 
     impl Record for Inner {
-        fn fields<W: Fields>(&self, out: &mut W) -> Result<(), W::Error> {
+        fn fields<W: Writer>(&self, out: &mut W) -> Result<(), W::Error> {
             out.field("n", &self.0)?;
             out.field("text", "a \"quoted\" é")
         }
@@ -122,7 +122,7 @@ mod tests {
     struct Outer(Vec<u32>);
 
     impl Record for Outer {
-        fn fields<W: Fields>(&self, out: &mut W) -> Result<(), W::Error> {
+        fn fields<W: Writer>(&self, out: &mut W) -> Result<(), W::Error> {
             out.field("first", &Nested(Inner(1)))?;
             out.field("all", &Each(|| self.0.iter().map(|&n| Inner(n))))?;
             out.field("none", &None::<&str>)

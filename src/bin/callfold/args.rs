@@ -51,6 +51,18 @@ pub struct HistoryArgs {
     pub stale: TimeDelta,
 }
 
+/// What the commands that build calls share (`history`, `stats`): the log, the history's options, and
+/// streaming.
+#[derive(clap::Args)]
+pub struct CallArgs {
+    #[command(flatten)]
+    pub log: LogArgs,
+    #[command(flatten)]
+    pub history: HistoryArgs,
+    #[command(flatten)]
+    pub stream: StreamArgs,
+}
+
 /// `--lateness`, for the commands that can stream.
 #[derive(clap::Args)]
 pub struct StreamArgs {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use callfold::{Call, Leg, PlacedBy};
 
-use crate::args::{HistoryArgs, LogArgs, StreamArgs};
+use crate::args::CallArgs;
 use crate::failure::Failure;
 use crate::format::{human_ms, stdout};
 use crate::replay::map_calls;
@@ -30,11 +30,7 @@ connected, not-connected or open."
 )]
 pub struct Args {
     #[command(flatten)]
-    log: LogArgs,
-    #[command(flatten)]
-    history: HistoryArgs,
-    #[command(flatten)]
-    stream: StreamArgs,
+    calls: CallArgs,
     /// Output format [default: table when stdout is a terminal, json otherwise]
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -53,9 +49,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     let mut findings = false;
     let mut rows = Vec::new();
     let (counts, late) = map_calls(
-        &args.log,
-        &args.history,
-        &args.stream,
+        &args.calls,
         |calls| Formatted::of(format, calls),
         |formatted| {
             let formatted = formatted?;

@@ -5,7 +5,7 @@ use std::io::{self, BufRead, Write};
 
 use callfold::{Call, Callback, Counts, History, Leg, LogError, LogReader, Stop, StreamingHistory};
 
-use crate::args::{HistoryArgs, LogArgs, StreamArgs};
+use crate::args::{CallArgs, LogArgs};
 use crate::failure::{Failure, chain};
 use crate::open::OpenLog;
 
@@ -76,13 +76,11 @@ fn replay_with<T>(
 /// call is over (streaming; late callbacks go to stderr as `line N: late for call …`). Returns what was
 /// read, and whether a callback was late.
 pub fn for_each_call(
-    log: &LogArgs,
-    history: &HistoryArgs,
-    stream: &StreamArgs,
+    args: &CallArgs,
     mut on_call: impl FnMut(&Call<'_>) -> Result<(), Failure>,
 ) -> Result<(Counts, bool), Failure> {
-    let options = history.options();
-    let Some(lateness) = stream.lateness else {
+    let (log, options) = (&args.log, args.history.options());
+    let Some(lateness) = args.stream.lateness else {
         let (history, counts) = read_history(log, to_stderr)?;
         let calls = history.calls(&options);
         for call in &calls {
@@ -115,19 +113,15 @@ pub fn for_each_call(
 /// order. After the whole log, the calls are built and mapped on `--threads` threads; with
 /// `--lateness`, each call is mapped as it is emitted.
 pub fn map_calls<T: Send>(
-    log: &LogArgs,
-    history: &HistoryArgs,
-    stream: &StreamArgs,
+    args: &CallArgs,
     map: impl Fn(&[Call<'_>]) -> T + Sync,
     mut each: impl FnMut(T) -> Result<(), Failure>,
 ) -> Result<(Counts, bool), Failure> {
-    if stream.lateness.is_some() {
-        return for_each_call(log, history, stream, |call| {
-            each(map(std::slice::from_ref(call)))
-        });
+    if args.stream.lateness.is_some() {
+        return for_each_call(args, |call| each(map(std::slice::from_ref(call))));
     }
-    let (whole, counts) = read_history(log, to_stderr)?;
-    whole.map_calls(&history.options(), log.threads(), map, each)?;
+    let (whole, counts) = read_history(&args.log, to_stderr)?;
+    whole.map_calls(&args.history.options(), args.log.threads(), map, each)?;
     exit_without_freeing(whole);
     Ok((counts, false))
 }

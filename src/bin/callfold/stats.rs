@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use callfold::{GroupBy, Stats, StatsBuilder, Summary};
 
-use crate::args::{HistoryArgs, LogArgs, StreamArgs};
+use crate::args::CallArgs;
 use crate::failure::Failure;
 use crate::format::{human_ms, stdout};
 use crate::replay::for_each_call;
@@ -37,11 +37,7 @@ queue p50/p95, and open, stale, violating and conflicting legs. Percentiles are 
 )]
 pub struct Args {
     #[command(flatten)]
-    log: LogArgs,
-    #[command(flatten)]
-    history: HistoryArgs,
-    #[command(flatten)]
-    stream: StreamArgs,
+    calls: CallArgs,
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -57,7 +53,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         By::Tag => GroupBy::Tag,
     });
     let mut builder = StatsBuilder::new(by);
-    let (counts, late) = for_each_call(&args.log, &args.history, &args.stream, |call| {
+    let (counts, late) = for_each_call(&args.calls, |call| {
         builder.add(call);
         Ok(())
     })?;
