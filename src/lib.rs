@@ -7,6 +7,28 @@
 //! [`Outcome`], and reports what real data must not do: [`Conflict`]s between callbacks and
 //! [`Violation`]s of the invariants.
 //!
+//! # A map of the crate
+//! The crate is a pipeline, one folder per stage; a stage names only the stages above it in this list.
+//! - `time`: Bandwidth's timestamps, read ([`parse_timestamp`]) and written ([`format_timestamp`],
+//!   [`format_duration`]).
+//! - `decode`: bodies into [`Callback`]s ([`Event`], [`Ending`], the open sets [`Cause`] and
+//!   [`Direction`], [`CallId`]), with [`DecodeError`]; the field table, the flat scanner and the serde
+//!   reader.
+//! - `fold`: the laws of the fold: [`Leg`], its [`State`], [`Outcome`] and [`EndCause`], its
+//!   [`Conflict`]s and [`Violation`]s; the compact facts and the deliveries.
+//! - `tracker`: the live API, [`Tracker`] ([`Update`], [`LegUpdate`]), and the table of legs every fold
+//!   keeps.
+//! - `replay`: reading logs ([`LogReader`], [`Counts`], [`LogError`]) and folding them on many threads
+//!   ([`Leg::replay`], [`Stop`]).
+//! - `history`: calls from legs: [`History`], [`Call`], [`Attempt`], [`Placed`], [`CallOutcome`],
+//!   [`Stale`] legs, [`StreamingHistory`] for large logs, [`Stats`].
+//! - `output`: the records callfold writes ([`Leg::write_json`], [`Call::write_json`], their
+//!   `Serialize`), each defined once.
+//! - `testing` (feature `proptest`): the [`strategy`] module and [`generate()`].
+//!
+//! `docs/design.md` says why it is built this way.
+//!
+//! # Example
 //! ```
 //! use callfold::{Outcome, State, Tracker, Update};
 //!
@@ -32,27 +54,6 @@
 //! assert!(legs.iter().all(|leg| leg.state() == State::Ended));
 //! # Ok::<(), callfold::DecodeError>(())
 //! ```
-//!
-//! # A map of the crate
-//! The crate is a pipeline, one folder per stage; a stage names only the stages above it in this list.
-//! - `time`: Bandwidth's timestamps, read ([`parse_timestamp`]) and written ([`format_timestamp`],
-//!   [`format_duration`]).
-//! - `decode`: bodies into [`Callback`]s ([`Event`], [`Ending`], the open sets [`Cause`] and
-//!   [`Direction`], [`CallId`]), with [`DecodeError`]; the field table, the flat scanner and the serde
-//!   reader.
-//! - `fold`: the laws of the fold: [`Leg`], its [`State`], [`Outcome`] and [`EndCause`], its
-//!   [`Conflict`]s and [`Violation`]s; the compact facts and the deliveries.
-//! - `tracker`: the live API, [`Tracker`] ([`Update`], [`LegUpdate`]), and the table of legs every fold
-//!   keeps.
-//! - `replay`: reading logs ([`LogReader`], [`Counts`], [`LogError`]) and folding them on many threads
-//!   ([`Leg::replay`], [`Stop`]).
-//! - `history`: calls from legs: [`History`], [`Call`], [`Attempt`], [`Placed`], [`CallOutcome`],
-//!   [`Stale`] legs, [`StreamingHistory`] for large logs, [`Stats`].
-//! - `output`: the records callfold writes ([`Leg::write_json`], [`Call::write_json`], their
-//!   `Serialize`), each defined once.
-//! - `testing` (feature `proptest`): the [`strategy`] module and [`generate()`].
-//!
-//! `docs/design.md` says why it is built this way.
 //!
 //! # Crate features
 //! - `cli` (default): the `callfold` binary and its dependencies. Library users turn it off with
