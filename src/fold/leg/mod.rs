@@ -76,7 +76,7 @@ pub enum Applied {
 ///   of them, in any grouping;
 /// - **the state only moves forward** (enqueued → ringing → answered → ended): `ended` is final, and a
 ///   `transferAnswer` after the `transferDisconnect` only fills in facts;
-/// - **disagreement is kept, not resolved by arrival**: two values of one fact are a [`Conflict`], and
+/// - **disagreement is kept, not resolved by arrival**: two values of one fact are a [`Conflict`](crate::Conflict), and
 ///   the leg keeps the smallest (the earliest time, the first text in byte order).
 ///
 /// [`apply`]: Leg::apply
