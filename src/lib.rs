@@ -76,14 +76,26 @@ pub use decode::{
 };
 pub use fold::{Applied, Conflict, EndCause, FoldError, Leg, Outcome, State, Violation};
 pub use history::{
-    Attempt, Call, CallOutcome, GroupBy, History, HistoryOptions, Late, LateReason, Placed,
-    PlacedBy, Stale, Stats, StatsBuilder, StreamingHistory, Summary, TransferComplete,
+    Attempt, Call, CallEnd, CallOutcome, GroupBy, History, HistoryOptions, Late, LateReason,
+    Placed, PlacedBy, Stale, StaleReason, Stats, StatsBuilder, StreamingHistory, Summary,
+    TransferComplete,
 };
 pub use replay::{Counts, DEFAULT_MAX_LINE, LogError, LogReader, Stop};
 #[cfg(feature = "proptest")]
 pub use testing::{GenerateOptions, GenerateSummary, generate, strategy};
 pub use time::{TimestampError, format_duration, format_timestamp, parse_timestamp};
-pub use tracker::{LegUpdate, Tracker, Update};
+pub use tracker::{LegUpdate, Swept, Tracker, Update};
+
+/// The time types callfold's API takes and gives ([`DateTime<Utc>`](chrono::DateTime),
+/// [`TimeDelta`](chrono::TimeDelta)), re-exported so that a program needs no version of its own.
+///
+/// ```
+/// use callfold::chrono::TimeDelta;
+///
+/// let tracker = callfold::Tracker::new().with_retention(TimeDelta::minutes(10));
+/// # let _ = tracker;
+/// ```
+pub use chrono;
 
 // The README and the docs are tested: their examples must keep running.
 #[cfg(doctest)]

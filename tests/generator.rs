@@ -372,3 +372,46 @@ fn every_fault_in_a_generated_log_is_reported_with_its_code() {
         "{stale} stale legs for {summary:?}"
     );
 }
+
+/// A log cut off mid-day (a file still being written, or rotated) holds answered legs still talking,
+/// whose transferDisconnect comes later: none of them may be reported stale. Judged by a single
+/// timeout, as callfold did, each that talked longer than 330 s was.
+#[test]
+fn a_log_cut_off_mid_day_has_no_stale_leg_that_is_still_talking() {
+    let mut log = Vec::new();
+    generate(
+        &GenerateOptions {
+            calls: 3_000,
+            seed: 4,
+            cps: 1.0,
+            ..GenerateOptions::default()
+        },
+        &mut log,
+    )
+    .unwrap();
+    let lines: Vec<&[u8]> = log.split(|&b| b == b'\n').collect();
+    let cut = &lines[..lines.len() / 2];
+    let mut history = History::new();
+    for (n, line) in (1..).zip(cut) {
+        history.feed_line(n, line).unwrap();
+    }
+    let options = HistoryOptions::default();
+    let as_of = history.latest_time().unwrap();
+    let talking: Vec<&callfold::Leg> = history
+        .legs()
+        .filter(|leg| leg.state() == State::Answered)
+        .collect();
+    let talked_long = talking
+        .iter()
+        .filter(|leg| as_of - leg.answer_time().unwrap() > options.stale_after)
+        .count();
+    assert!(
+        talked_long > 50,
+        "{talked_long} legs talking for over 330 s at the cut"
+    );
+    let stale: Vec<_> = history
+        .legs()
+        .filter_map(|leg| history.stale(leg, &options))
+        .collect();
+    assert!(stale.is_empty(), "{stale:?}");
+}

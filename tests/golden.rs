@@ -235,19 +235,20 @@ fn pre_ga_payloads_with_uuid_ids_and_call_state() {
 
 #[test]
 fn the_2019_initiate_with_outbound_direction_is_kept_as_sent() {
-    // A doc error (payload 43). An initiate is an A-leg event, not a transfer leg: the tracker stores
-    // nothing for it, so `not-outbound` (a B-leg check) cannot fire on it.
+    // A doc error (payload 43). An initiate is an A-leg event, not a transfer leg: the tracker keeps it
+    // with the call's facts and holds no leg for it, so `not-outbound` (a B-leg check) cannot fire on it.
     let cb = fixture("43_");
     assert_eq!(cb.direction, Some(Direction::Outbound));
     let mut tracker = Tracker::new();
     assert_eq!(
         tracker.apply(&cb),
-        Update::NotALeg {
+        Update::Call {
+            call_id: cb.call_id.clone(),
             event_type: "initiate".into(),
-            call_id: cb.call_id.clone()
         }
     );
     assert!(tracker.is_empty());
+    assert_eq!(tracker.calls(), 1);
 }
 
 /// Needs the workplace's `shared/` folder beside the checkout, which a clone does not have: ignored by a

@@ -35,13 +35,21 @@ fn history_groups_legs_into_calls_and_attempts() {
     );
     assert_eq!(
         text(&out.stderr),
-        "line 7: invalid JSON: key must be a string at column 2\n"
+        "line 8: invalid JSON: key must be a string at column 2\n"
     );
     let calls = json_lines(&out.stdout);
     let ids: Vec<&Value> = calls.iter().map(|c| &c["callId"]).collect();
     assert_eq!(
         ids,
-        [&json!("c-h1"), &json!("c-h2"), &json!("c-h3"), &Value::Null]
+        [
+            &json!("c-h1"),
+            &json!("c-h2"),
+            &json!("c-h3"),
+            &json!("c-h4"),
+            &json!("c-h5"),
+            &json!("c-h6"),
+            &Value::Null
+        ]
     );
 
     // Simultaneous ringing: one attempt, three legs, the answered one won.
@@ -66,10 +74,26 @@ fn history_groups_legs_into_calls_and_attempts() {
     );
     assert_eq!(b3["errorMessage"], "SIP 503, \"try later\"");
 
-    // No transferDisconnect for 19m50s before the log's last eventTime: stale.
-    let h2 = call(&calls, "c-h2");
-    assert_eq!(h2["legs"][0]["stale"], true);
-    assert_eq!(h2["legs"][0]["state"], "answered");
+    // Stale on evidence, by each rule: the call ended 19 min before the log's last time and the leg's
+    // transferDisconnect never came; a leg still ringing 10 min later; a leg answered 5 h before.
+    for (id, state, reason) in [
+        ("c-h2", "answered", "call-ended"),
+        ("c-h4", "ringing", "unanswered"),
+        ("c-h5", "answered", "too-long"),
+    ] {
+        let leg = &call(&calls, id)["legs"][0];
+        assert_eq!(
+            (&leg["stale"], &leg["state"], &leg["staleReason"]),
+            (&json!(true), &json!(state), &json!(reason)),
+            "{id}"
+        );
+    }
+    // An answered leg talking for 5 min, whose call has not ended: not stale.
+    let h6 = &call(&calls, "c-h6")["legs"][0];
+    assert_eq!(
+        (&h6["stale"], &h6["staleReason"]),
+        (&json!(false), &Value::Null)
+    );
 
     // No startTime: placed by the answerTime, and it says so.
     assert_eq!(call(&calls, "c-h3")["legs"][0]["placedBy"], "answerTime");
@@ -135,18 +159,39 @@ fn the_attempt_window_splits_ringing_legs_but_never_joins_a_transfer_that_began_
 fn check_reports_stale_legs_and_the_settings_move_the_line() {
     let out = callfold(&["check", HISTORY], None);
     assert_eq!(out.status.code(), Some(1));
+    let ended = "leg c-h2-b1: stale: answered and not ended: the call ended at 2026-11-23T14:01:00Z \
+        (its A-leg's disconnect), 19m00s before 2026-11-23T14:20:00Z, and this leg's transferDisconnect \
+        never came\n";
+    let ringing = "leg c-h4-b1: stale: ringing and not ended, last heard of at 2026-11-23T14:10:00Z, \
+        10m00s before 2026-11-23T14:20:00Z: its transferDisconnect is missing\n";
+    let too_long = |before: &str, as_of: &str| {
+        format!(
+            "leg c-h5-b1: stale: answered at 2026-11-23T09:00:05Z and not ended, {before} before {as_of}: \
+             longer than the longest call (4h00m00s), so its transferDisconnect is missing\n"
+        )
+    };
+    let bad = "line 8: invalid JSON: key must be a string at column 2\n";
     assert_eq!(
         text(&out.stdout),
-        "line 7: invalid JSON: key must be a string at column 2\n\
-         leg c-h2-b1: stale: answered and not ended, last heard of at 2026-11-23T14:00:10Z, 19m50s before \
-         2026-11-23T14:20:00Z: its transferDisconnect is missing\n"
+        format!(
+            "{bad}{ended}{ringing}{}",
+            too_long("5h19m55s", "2026-11-23T14:20:00Z")
+        )
     );
-    for args in [
-        &["--stale", "1h"][..],
-        &["--as-of", "2026-11-23T14:05:00Z"][..],
+    // Each setting moves its own rule's line.
+    for (args, expected) in [
+        (
+            &["--stale", "1h"][..],
+            too_long("5h19m55s", "2026-11-23T14:20:00Z"),
+        ),
+        (
+            &["--as-of", "2026-11-23T14:05:00Z"][..],
+            too_long("5h04m55s", "2026-11-23T14:05:00Z"),
+        ),
+        (&["--max-call", "6h"][..], format!("{ended}{ringing}")),
     ] {
         let out = callfold(&[&["check", HISTORY], args].concat(), None);
-        assert!(!text(&out.stdout).contains("stale"), "{args:?}");
+        assert_eq!(text(&out.stdout), format!("{bad}{expected}"), "{args:?}");
     }
 }
 
@@ -181,10 +226,76 @@ fn csv_survives_a_round_trip_through_a_csv_reader() {
             "tag",
             "error_message",
             "violations",
+            "stale",
+            "stale_reason",
+            "conflicts",
+            "call_outcome",
+            "from",
+            "to",
+            "winner",
         ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    assert_eq!(rows.len(), 6, "one row per leg");
+    assert_eq!(rows.len(), 9, "one row per leg");
+    // Every value read back is the one the JSON output gives for the same leg.
+    let json = json_lines(&callfold(&["history", HISTORY, "--format", "json"], None).stdout);
+    let text = |v: &Value| match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    for row in &rows {
+        let call = json.iter().find(|c| text(&c["callId"]) == row[1]).unwrap();
+        let leg = call["legs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["callId"] == row[0])
+            .unwrap();
+        let attempt = &call["attempts"][leg["attempt"].as_u64().unwrap() as usize - 1];
+        let joined = |v: &Value| {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(text)
+                .collect::<Vec<_>>()
+                .join(";")
+        };
+        let conflicts: Vec<String> = leg["conflicts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| text(c).split(':').next().unwrap().to_owned())
+            .collect();
+        let expected = [
+            text(&leg["callId"]),
+            text(&leg["parentCallId"]),
+            text(&leg["attempt"]),
+            text(&leg["transferTo"]),
+            text(&leg["transferCallerId"]),
+            text(&leg["state"]),
+            text(&leg["outcome"]),
+            text(&leg["cause"]),
+            text(&leg["enqueuedTime"]),
+            text(&leg["startTime"]),
+            text(&leg["answerTime"]),
+            text(&leg["endTime"]),
+            text(&leg["queueMs"]),
+            text(&leg["ringMs"]),
+            text(&leg["talkMs"]),
+            text(&leg["tag"]),
+            text(&leg["errorMessage"]),
+            joined(&leg["violations"]),
+            text(&leg["stale"]),
+            text(&leg["staleReason"]),
+            conflicts.join(";"),
+            text(&call["outcome"]),
+            text(&call["from"]),
+            text(&call["to"]),
+            (attempt["winner"] == leg["callId"]).to_string(),
+        ];
+        assert_eq!(row.iter().collect::<Vec<_>>(), expected, "{}", &row[0]);
+    }
     let b1 = rows.iter().find(|r| &r[0] == "c-h1-b1").unwrap();
     assert_eq!(&b1[15], "vip, \"gold\"\nsecond line ✓ ünïcødé");
     assert_eq!(
@@ -316,14 +427,14 @@ fn stats_by_cause_and_by_transfer_to() {
     let out = callfold(&["stats", HISTORY, "--by", "transfer-to"], None);
     let text = text(&out.stdout);
     assert!(text.contains("== transfer-to: +15553330003"), "{text}");
-    assert_eq!(text.matches("== transfer-to:").count(), 6);
+    assert_eq!(text.matches("== transfer-to:").count(), 9);
 }
 
 #[test]
 fn stats_text_counts_stale_legs() {
     let out = callfold(&["stats", HISTORY], None);
     let text = text(&out.stdout);
-    assert!(text.contains("stale legs        1\n"), "{text}");
+    assert!(text.contains("stale legs        3\n"), "{text}");
     assert!(text.contains("  carrier-glitch  1\n"), "{text}");
 }
 

@@ -99,12 +99,12 @@ fn a_leg_callback_and_others() {
     let complete = r#"{"eventType":"transferComplete","callId":"c-a","cause":"hangup"}"#;
     assert!(matches!(
         tracker.feed(complete.as_bytes()).unwrap(),
-        Update::NotALeg { .. }
+        Update::Call { .. }
     ));
     let initiate = r#"{"eventType":"initiate","callId":"c-a","direction":"inbound"}"#;
     assert!(matches!(
         tracker.feed(initiate.as_bytes()).unwrap(),
-        Update::NotALeg { .. }
+        Update::Call { .. }
     ));
     let gather = r#"{"eventType":"gather","callId":"c-b","parentCallId":"c-a","startTime":"2026-11-23T14:00:02Z"}"#;
     let change = leg_update(tracker.feed(gather.as_bytes()).unwrap());
@@ -325,4 +325,74 @@ fn an_old_end_does_not_evict_a_leg_made_again() {
     assert_eq!(tracker.evict(t0 + TimeDelta::minutes(6)), 0);
     assert_eq!(tracker.evict(t0 + TimeDelta::minutes(7)), 1);
     assert!(tracker.is_empty());
+}
+
+/// Lost disconnects (spec §7: `transferDisconnect` has no fallback URL) used to fill a bounded tracker
+/// for good: at its bound it now sweeps the stale legs, says which, and takes the new one.
+#[test]
+fn lost_disconnects_never_make_the_tracker_refuse_for_good() {
+    let t0 = at("2026-11-23T14:00:00Z");
+    let mut tracker = Tracker::new().with_max_legs(2);
+    // A leg still ringing whose end never came, and an answered leg whose call ended without it.
+    let ringing = r#"{"eventType":"transferRinging","callId":"c-r","parentCallId":"c-a1","startTime":"2026-11-23T14:00:00Z"}"#;
+    let answered = r#"{"eventType":"transferAnswer","callId":"c-t","parentCallId":"c-a2","startTime":"2026-11-23T14:00:00Z","answerTime":"2026-11-23T14:00:05Z"}"#;
+    let call_ended = r#"{"eventType":"disconnect","callId":"c-a2","endTime":"2026-11-23T14:01:00Z","cause":"hangup"}"#;
+    for body in [ringing, answered, call_ended] {
+        tracker.feed_at(body.as_bytes(), t0).unwrap();
+    }
+    let next = |n: u32| {
+        format!(r#"{{"eventType":"transferAnswer","callId":"c-new{n}","parentCallId":"c-a3"}}"#)
+    };
+    // Nothing is stale yet: the bound refuses.
+    assert!(matches!(
+        tracker
+            .feed_at(next(1).as_bytes(), t0 + TimeDelta::minutes(1))
+            .unwrap(),
+        Update::Refused { max_legs: 2, .. }
+    ));
+    // 6 min on, both are stale: they are swept to make room, and the update says so.
+    let change = leg_update(
+        tracker
+            .feed_at(next(1).as_bytes(), t0 + TimeDelta::minutes(7))
+            .unwrap(),
+    );
+    let swept: Vec<(&str, &str)> = change
+        .swept
+        .iter()
+        .map(|s| (s.leg.call_id().as_str(), s.stale.reason.code()))
+        .collect();
+    assert_eq!(swept, [("c-r", "unanswered"), ("c-t", "call-ended")]);
+    assert_eq!(tracker.len(), 1);
+    assert!(matches!(
+        tracker
+            .feed_at(next(2).as_bytes(), t0 + TimeDelta::minutes(7))
+            .unwrap(),
+        Update::Leg(_)
+    ));
+}
+
+/// Every update serializes, to be logged or forwarded.
+#[test]
+fn updates_serialize_with_their_conflicts_violations_and_swept_legs() {
+    let now = at("2026-11-23T14:00:08Z");
+    let mut tracker = Tracker::new();
+    tracker.feed_at(ANSWER.as_bytes(), now).unwrap();
+    let busy = HANGUP.replace(r#""cause":"hangup""#, r#""cause":"busy""#);
+    let update = tracker.feed_at(busy.as_bytes(), now).unwrap();
+    assert_eq!(
+        serde_json::to_value(&update).unwrap(),
+        serde_json::json!({
+            "kind": "leg",
+            "callId": "c-b1",
+            "previous": "answered",
+            "state": "ended",
+            "duplicate": false,
+            "conflicts": [],
+            "violations": [{
+                "code": "answered-despite-cause",
+                "detail": "answerTime 2026-11-23T14:00:07Z is present but cause is busy"
+            }],
+            "swept": []
+        })
+    );
 }

@@ -148,6 +148,12 @@ impl Hash for CallId {
     }
 }
 
+impl AsRef<str> for CallId {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
 impl Borrow<str> for CallId {
     fn borrow(&self) -> &str {
         self.as_str()

@@ -122,9 +122,15 @@ impl History {
             Entry::Call(id, a) => {
                 let legs = self.kept_children(id);
                 (!legs.is_empty() || !a.completes.is_empty())
-                    .then(|| self.call(Some(id), a, legs, options))
+                    .then(|| call(Some(id), a, legs, options, self.as_of(options)))
             }
-            Entry::Orphan(leg) => Some(self.call(None, &NO_A_LEG, vec![leg], options)),
+            Entry::Orphan(leg) => Some(call(
+                None,
+                &NO_A_LEG,
+                vec![leg],
+                options,
+                self.as_of(options),
+            )),
         }
     }
 
@@ -196,54 +202,6 @@ impl History {
             self.a_legs.remove(parent);
         }
     }
-
-    fn call<'a>(
-        &'a self,
-        call_id: Option<&'a CallId>,
-        a: &'a ALeg,
-        legs: Vec<&'a Leg>,
-        options: &HistoryOptions,
-    ) -> Call<'a> {
-        let as_of = self.as_of(options);
-        let attempts = attempts(legs, options.attempt_window, |leg| {
-            stale::judge(leg, as_of, options.stale_after)
-        });
-        let answered = attempts.iter().any(|attempt| attempt.winner.is_some());
-        let open = attempts
-            .iter()
-            .flat_map(|a| &a.legs)
-            .any(|p| p.leg.state() != State::Ended);
-        let outcome = match (answered, open) {
-            (true, _) => CallOutcome::Connected,
-            (false, true) => CallOutcome::Open,
-            (false, false) => CallOutcome::NotConnected,
-        };
-        let time = |t: &DateTime<Utc>| format_timestamp(t);
-        let conflicts = [
-            a.from.conflict("from", ToString::to_string),
-            a.to.conflict("to", ToString::to_string),
-            a.start_time.conflict("startTime", time),
-            a.answer_time.conflict("answerTime", time),
-            a.end_time.conflict("endTime", time),
-            a.cause.conflict("cause", ToString::to_string),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        Call {
-            call_id,
-            from: a.from.get().map(CompactText::as_str),
-            to: a.to.get().map(CompactText::as_str),
-            start_time: a.start_time.get().copied(),
-            answer_time: a.answer_time.get().copied(),
-            end_time: a.end_time.get().copied(),
-            cause: a.cause.get(),
-            transfer_completes: &a.completes,
-            attempts,
-            outcome,
-            conflicts,
-        }
-    }
 }
 
 /// Calls built per chunk by a thread of [`History::map_calls`]: enough that handing over is rare, few
@@ -263,5 +221,56 @@ impl<'a> Entry<'a> {
             Entry::Call(id, _) => (false, id),
             Entry::Orphan(leg) => (true, leg.call_id()),
         }
+    }
+}
+
+/// One call from its A-leg facts and its legs, with staleness judged at `as_of`: for a history and for
+/// the live tracker.
+pub(crate) fn call<'a>(
+    call_id: Option<&'a CallId>,
+    a: &'a ALeg,
+    legs: Vec<&'a Leg>,
+    options: &HistoryOptions,
+    as_of: Option<DateTime<Utc>>,
+) -> Call<'a> {
+    let attempts = attempts(legs, options.attempt_window, |leg| {
+        as_of.and_then(|as_of| stale::judge(leg, Some(a), options, as_of))
+    });
+    let answered = attempts.iter().any(|attempt| attempt.winner.is_some());
+    let open = attempts
+        .iter()
+        .flat_map(|a| &a.legs)
+        .any(|p| p.leg.state() != State::Ended);
+    let outcome = match (answered, open) {
+        (true, _) => CallOutcome::Connected,
+        (false, true) => CallOutcome::Open,
+        (false, false) => CallOutcome::NotConnected,
+    };
+    let time = |t: &DateTime<Utc>| format_timestamp(t);
+    let conflicts = [
+        a.from.conflict("from", ToString::to_string),
+        a.to.conflict("to", ToString::to_string),
+        a.start_time.conflict("startTime", time),
+        a.answer_time.conflict("answerTime", time),
+        a.end_time.conflict("endTime", time),
+        a.cause.conflict("cause", ToString::to_string),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    Call {
+        call_id,
+        from: a.from.get().map(CompactText::as_str),
+        to: a.to.get().map(CompactText::as_str),
+        account_id: a.account_id.get().map(CompactText::as_str),
+        application_id: a.application_id.get().map(CompactText::as_str),
+        start_time: a.start_time.get().copied(),
+        answer_time: a.answer_time.get().copied(),
+        end_time: a.end_time.get().copied(),
+        cause: a.cause.get(),
+        transfer_completes: &a.completes,
+        attempts,
+        outcome,
+        conflicts,
     }
 }

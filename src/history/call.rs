@@ -72,6 +72,10 @@ pub struct Call<'a> {
     pub from: Option<&'a str>,
     /// The original call's `to`.
     pub to: Option<&'a str>,
+    /// The `accountId` the call's callbacks gave.
+    pub account_id: Option<&'a str>,
+    /// The `applicationId` the call's callbacks gave.
+    pub application_id: Option<&'a str>,
     /// The A-leg's `startTime` (from `initiate` and its other callbacks).
     pub start_time: Option<DateTime<Utc>>,
     /// The A-leg's `answerTime`.

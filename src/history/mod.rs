@@ -17,17 +17,18 @@ use std::io::BufRead;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+pub(crate) use build::call as build_call;
 pub(crate) use call::CallKey;
 pub use call::{Attempt, Call, CallOutcome, Placed, PlacedBy, TransferComplete};
-pub use stale::Stale;
+pub use stale::{CallEnd, Stale, StaleReason};
+pub(crate) use stale::{judge as judge_stale, stale_at};
 pub use stats::{GroupBy, Stats, StatsBuilder, Summary};
 pub use streaming::{Late, LateReason, StreamingHistory};
 
 use crate::decode::{Callback, Cause, DecodeError, Fields, Kind, View};
 use crate::fold::hash::FastState;
-use crate::fold::{CompactText, Fact, Leg, insert_sorted};
+use crate::fold::{CompactText, Fact, IdMap, Leg, LegTable, insert_sorted};
 use crate::replay::{self, LogError, LogReader, Stop, Target};
-use crate::tracker::{IdMap, LegTable};
 
 /// Settings of the history projection.
 ///
@@ -35,6 +36,7 @@ use crate::tracker::{IdMap, LegTable};
 /// let options = callfold::HistoryOptions::default();
 /// assert_eq!(options.attempt_window, chrono::TimeDelta::seconds(2));
 /// assert_eq!(options.stale_after, chrono::TimeDelta::seconds(330));
+/// assert_eq!(options.max_call, chrono::TimeDelta::hours(4));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HistoryOptions {
@@ -44,9 +46,13 @@ pub struct HistoryOptions {
     /// The instant staleness is judged at; `None` means the latest time known in what was folded (see
     /// [`History::latest_time`]).
     pub as_of: Option<DateTime<Utc>>,
-    /// A leg that has not ended, and whose last known time lies more than this before `as_of`, is stale:
-    /// its `transferDisconnect` is missing. Default 330 s: the longest `callTimeout` (300 s) plus 30 s.
+    /// How long a leg's `transferDisconnect` may lag: a leg that never answered and was not heard of
+    /// for longer than this before `as_of`, or an answered leg whose call ended longer than this before
+    /// `as_of`, is [stale](Stale). Default 330 s: the longest `callTimeout` (300 s) plus 30 s.
     pub stale_after: TimeDelta,
+    /// The longest call assumed: an answered leg talking for longer than this is [stale](Stale) even
+    /// without evidence that its call ended. Default 4 h.
+    pub max_call: TimeDelta,
 }
 
 impl Default for HistoryOptions {
@@ -55,15 +61,18 @@ impl Default for HistoryOptions {
             attempt_window: TimeDelta::seconds(2),
             as_of: None,
             stale_after: TimeDelta::seconds(330),
+            max_call: stale::MAX_CALL,
         }
     }
 }
 
 /// The A-leg's own facts, folded like a leg's: sets of values, whatever the order.
 #[derive(Debug, Clone, Default)]
-struct ALeg {
+pub(crate) struct ALeg {
     from: Fact<CompactText>,
     to: Fact<CompactText>,
+    account_id: Fact<CompactText>,
+    application_id: Fact<CompactText>,
     start_time: Fact<DateTime<Utc>>,
     answer_time: Fact<DateTime<Utc>>,
     end_time: Fact<DateTime<Utc>>,
@@ -73,9 +82,54 @@ struct ALeg {
 }
 
 impl ALeg {
+    /// Folds what a callback of the call says of the A-leg: a leg's callback its `from`, `to` and
+    /// account; the A-leg's own callbacks more.
+    pub(crate) fn observe(&mut self, v: &View<'_>) {
+        self.from.observe_text(v.from);
+        self.to.observe_text(v.to);
+        self.account_id.observe_text(v.account_id);
+        self.application_id.observe_text(v.application_id);
+        if v.is_leg_event() {
+            // Its other facts went to the leg.
+            return;
+        }
+        match v.kind {
+            Kind::TransferComplete => {
+                // Its times describe an unclear leg (spec §2.3): only the report is kept.
+                let report = TransferComplete {
+                    event_time: v.event_time,
+                    cause: v.cause.map(Cause::from),
+                    transfer_to: v.transfer_to.map(str::to_owned),
+                    transfer_caller_id: v.transfer_caller_id.map(str::to_owned),
+                    error_message: v.error_message.map(str::to_owned),
+                };
+                insert_sorted(&mut self.completes, report);
+            }
+            Kind::Disconnect => {
+                self.start_time.observe(v.start_time.as_ref());
+                self.answer_time.observe(v.answer_time.as_ref());
+                self.end_time.observe(v.end_time.as_ref());
+                self.cause.observe_text(v.cause);
+            }
+            Kind::Initiate | Kind::Answer | Kind::Redirect | Kind::Other => {
+                self.start_time.observe(v.start_time.as_ref());
+                self.answer_time.observe(v.answer_time.as_ref());
+            }
+            // Leg events returned above.
+            Kind::TransferAnswer | Kind::TransferDisconnect => {}
+        }
+    }
+
+    /// The distinct `transferComplete` reports, sorted.
+    pub(crate) fn completes(&self) -> &[TransferComplete] {
+        &self.completes
+    }
+
     fn merge(&mut self, other: ALeg) {
         self.from.merge(&other.from);
         self.to.merge(&other.to);
+        self.account_id.merge(&other.account_id);
+        self.application_id.merge(&other.application_id);
         self.start_time.merge(&other.start_time);
         self.answer_time.merge(&other.answer_time);
         self.end_time.merge(&other.end_time);
@@ -87,9 +141,11 @@ impl ALeg {
 }
 
 /// The facts of an A-leg no callback spoke of.
-static NO_A_LEG: ALeg = ALeg {
+pub(crate) static NO_A_LEG: ALeg = ALeg {
     from: Fact::Unknown,
     to: Fact::Unknown,
+    account_id: Fact::Unknown,
+    application_id: Fact::Unknown,
     start_time: Fact::Unknown,
     answer_time: Fact::Unknown,
     end_time: Fact::Unknown,
@@ -257,9 +313,8 @@ impl History {
                 .max()
         });
         self.latest_time = self.latest_time.max(known);
-        let leg_event = v.is_leg_event();
         // A leg's callback tells its A-leg's from and to; the A-leg's own callbacks tell more.
-        let a_leg_id = if leg_event {
+        let a_leg_id = if v.is_leg_event() {
             self.legs.apply(v, delivery);
             match v.parent_call_id {
                 Some(parent) => parent,
@@ -268,37 +323,14 @@ impl History {
         } else {
             v.call_id
         };
-        let a = self.a_legs.get_or_insert_with(a_leg_id, Box::default);
-        a.from.observe_text(v.from);
-        a.to.observe_text(v.to);
-        if leg_event {
-            return;
-        }
-        match v.kind {
-            Kind::TransferComplete => {
-                // Its times describe an unclear leg (spec §2.3): only the report is kept.
-                let report = TransferComplete {
-                    event_time: v.event_time,
-                    cause: v.cause.map(Cause::from),
-                    transfer_to: v.transfer_to.map(str::to_owned),
-                    transfer_caller_id: v.transfer_caller_id.map(str::to_owned),
-                    error_message: v.error_message.map(str::to_owned),
-                };
-                insert_sorted(&mut a.completes, report);
-            }
-            Kind::Disconnect => {
-                a.start_time.observe(v.start_time.as_ref());
-                a.answer_time.observe(v.answer_time.as_ref());
-                a.end_time.observe(v.end_time.as_ref());
-                a.cause.observe_text(v.cause);
-            }
-            Kind::Initiate | Kind::Answer | Kind::Redirect | Kind::Other => {
-                a.start_time.observe(v.start_time.as_ref());
-                a.answer_time.observe(v.answer_time.as_ref());
-            }
-            // Leg events: their facts went to the leg, their from/to to the A-leg above.
-            Kind::TransferAnswer | Kind::TransferDisconnect => {}
-        }
+        self.a_legs
+            .get_or_insert_with(a_leg_id, Box::default)
+            .observe(v);
+    }
+
+    /// The A-leg facts of a call, if any callback spoke of it.
+    pub(crate) fn a_leg(&self, call_id: &str) -> Option<&ALeg> {
+        self.a_legs.get(call_id).map(|a| &**a)
     }
 
     /// The latest `eventTime` folded: the log's clock, by which [`StreamingHistory`] tells when a call is

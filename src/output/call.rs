@@ -13,6 +13,8 @@ impl Record for Call<'_> {
         out.field("callId", &self.call_id)?;
         out.field("from", &self.from)?;
         out.field("to", &self.to)?;
+        out.field("accountId", &self.account_id)?;
+        out.field("applicationId", &self.application_id)?;
         out.field("startTime", &stamp(self.start_time))?;
         out.field("answerTime", &stamp(self.answer_time))?;
         out.field("endTime", &stamp(self.end_time))?;
@@ -69,6 +71,10 @@ impl Record for LegInCall<'_, '_> {
         out.field("attempt", &self.attempt.number)?;
         out.field("placedBy", &self.placed.placed_by.unusual())?;
         out.field("stale", &self.placed.stale.is_some())?;
+        out.field(
+            "staleReason",
+            &self.placed.stale.as_ref().map(|s| s.reason.code()),
+        )?;
         out.field("transferTo", &leg.transfer_to())?;
         out.field("transferCallerId", &leg.transfer_caller_id())?;
         out.field("tag", &leg.tag())?;

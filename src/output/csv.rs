@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
 
-use crate::fold::{Leg, Violation};
+use crate::fold::{Conflict, Leg, Violation};
 use crate::history::{Attempt, Call, Placed};
 use crate::time::format_timestamp;
 
@@ -39,7 +39,9 @@ macro_rules! columns {
 
             /// The call's CSV call-detail records: one row per leg, attempt by attempt, each with the
             /// columns of [`CSV_HEADER`](Call::CSV_HEADER). Absent values are empty; times are written
-            /// as callfold prints them; violations are their codes joined by `;`.
+            /// as callfold prints them; violations (their codes) and conflicts (their fields) are
+            /// joined by `;`; `stale` and `winner` are `true` or `false`. Columns are only ever added at
+            /// the end, so that readers that index them keep working.
             ///
             /// ```
             /// let mut history = callfold::History::new();
@@ -84,6 +86,13 @@ columns! {
         "tag" => row.leg().tag().unwrap_or(""),
         "error_message" => row.leg().error_message().unwrap_or(""),
         "violations" => joined(row.leg().violations().iter().map(Violation::code)),
+        "stale" => if row.placed.stale.is_some() { "true" } else { "false" },
+        "stale_reason" => row.placed.stale.map_or("", |s| s.reason.code()),
+        "conflicts" => joined(row.leg().conflicts().iter().map(Conflict::field)),
+        "call_outcome" => row.call.outcome.as_str(),
+        "from" => row.call.from.unwrap_or(""),
+        "to" => row.call.to.unwrap_or(""),
+        "winner" => if row.attempt.winner == Some(row.leg().call_id()) { "true" } else { "false" },
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod call;
 mod csv;
+mod findings;
 mod json;
 mod leg;
 mod record;

@@ -6,9 +6,8 @@ use std::io::BufRead;
 use super::log::{LogError, LogReader};
 use super::{Stop, Target, replay};
 use crate::decode::{DecodeError, Fields};
-use crate::fold::Leg;
 use crate::fold::hash::FastState;
-use crate::tracker::LegTable;
+use crate::fold::{Leg, LegTable};
 
 impl Leg {
     /// Folds the transfer legs of a log, and nothing else, on `threads` threads: the legs

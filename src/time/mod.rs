@@ -18,5 +18,5 @@ mod parse;
 mod print;
 
 pub use parse::{TimestampError, parse_timestamp};
-pub(crate) use print::{Stamp, stamp};
+pub(crate) use print::{Stamp, serialize_duration, serialize_time, stamp};
 pub use print::{format_duration, format_timestamp};

@@ -40,6 +40,22 @@ pub fn format_duration(duration: TimeDelta) -> String {
     }
 }
 
+/// Serializes a time as callfold prints it, for `#[serde(serialize_with)]`.
+pub(crate) fn serialize_time<S: serde::Serializer>(
+    t: &DateTime<Utc>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(Stamp::of(t).as_str())
+}
+
+/// Serializes a duration as [`format_duration`] writes it, for `#[serde(serialize_with)]`.
+pub(crate) fn serialize_duration<S: serde::Serializer>(
+    d: &TimeDelta,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_duration(*d))
+}
+
 /// A timestamp written as [`format_timestamp`] writes it, without allocating: the output writes millions.
 pub(crate) enum Stamp {
     /// Years 0000 to 9999 without a leap second: written here, at most 30 bytes.

@@ -1,23 +1,33 @@
 //! The live API for call-control apps: feed bodies as webhooks arrive, learn what changed.
 //!
-//! [`Tracker`] is what apps embed; the table of legs it keeps ([`table`]) and the tables found by id
-//! ([`id_table`]) are shared with the offline folds.
+//! [`Tracker`] is what apps embed: the live form of a [`History`](crate::History), fed one body at a
+//! time, with retention and a bound by the app's clock, stale legs swept by the same rule as history's,
+//! and calls read as a history reads them. What it answers is in [`update`]; what it keeps in order of
+//! time, in [`due`].
 
-mod id_table;
-mod table;
+mod due;
+mod update;
 
-use std::collections::{HashMap, VecDeque};
 use std::hash::RandomState;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-pub(crate) use id_table::IdMap;
-pub(crate) use table::LegTable;
+pub use update::{LegUpdate, Swept, Update};
 
 use crate::decode::{CallId, Callback, DecodeError, View};
-use crate::fold::{Applied, Conflict, Leg, State, Violation};
+use crate::fold::{Applied, IdMap, Leg, LegTable, State};
+use crate::history::{
+    ALeg, Call, HistoryOptions, NO_A_LEG, Stale, build_call, judge_stale, stale_at,
+};
+use due::Due;
 
-/// The legs of every transfer an app is running, fed one callback body at a time.
+/// The legs and calls an app is running, fed one callback body at a time.
+///
+/// It keeps each transfer leg, and each call's A-leg facts (its `disconnect`, its `transferComplete`
+/// reports) that a call's outcome and the staleness of its legs need. Everything it does by time
+/// (retention, the bound, staleness) is by the clock the app passes to [`feed_at`](Tracker::feed_at)
+/// (the system clock for [`feed`](Tracker::feed)): event times are approximate, may be missing, and
+/// come from the network.
 ///
 /// Its tables hash with std's `RandomState` (`SipHash` with random keys): call ids come from the
 /// network, and a seeded hash keeps a flood of crafted ids from degrading them.
@@ -38,85 +48,18 @@ use crate::fold::{Applied, Conflict, Leg, State, Violation};
 #[derive(Debug, Clone)]
 pub struct Tracker {
     legs: LegTable<RandomState, usize>,
+    calls: IdMap<Box<ALeg>, RandomState>,
+    options: HistoryOptions,
     retention: Option<TimeDelta>,
     max_legs: Option<usize>,
-    /// The held legs that ended, when they did by the caller's clock: kept with a retention or a
-    /// maximum.
-    ends: Ends,
-}
-
-/// What one callback did to the tracker.
-///
-/// ```
-/// let mut tracker = callfold::Tracker::new();
-/// let update = tracker.feed(br#"{"eventType":"transferComplete","callId":"c-a","cause":"hangup"}"#)?;
-/// assert!(matches!(update, callfold::Update::NotALeg { .. }));
-/// # Ok::<(), callfold::DecodeError>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Update {
-    /// The callback folded into a transfer leg.
-    Leg(LegUpdate),
-    /// The callback would start a new leg, but the tracker holds its maximum of legs and none of them has
-    /// ended (see [`Tracker::with_max_legs`]). Nothing was stored.
-    Refused {
-        /// The callback's `callId`.
-        call_id: CallId,
-        /// The maximum.
-        max_legs: usize,
-    },
-    /// The callback is not about a transfer leg (`transferComplete`, `initiate`, an A-leg's `answer` or
-    /// `disconnect`, ...). Nothing was stored.
-    NotALeg {
-        /// Its `eventType`.
-        event_type: String,
-        /// Its `callId`.
-        call_id: CallId,
-    },
-}
-
-/// What changed on one leg.
-///
-/// ```
-/// let mut tracker = callfold::Tracker::new();
-/// let body = br#"{"eventType":"transferDisconnect","callId":"c-b","cause":"busy"}"#;
-/// tracker.feed(body)?;
-/// let callfold::Update::Leg(change) = tracker.feed(body)? else { unreachable!() };
-/// assert!(change.duplicate);
-/// assert!(!change.state_changed());
-/// # Ok::<(), callfold::DecodeError>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LegUpdate {
-    /// The leg's `callId`.
-    pub call_id: CallId,
-    /// The state before this callback; `None` when the callback created the leg.
-    pub previous: Option<State>,
-    /// The state now.
-    pub state: State,
-    /// The callback was a redelivery; nothing but the duplicate count changed.
-    pub duplicate: bool,
-    /// Conflicts this callback created or widened.
-    pub conflicts: Vec<Conflict>,
-    /// Violations this callback revealed.
-    pub violations: Vec<Violation>,
-}
-
-impl LegUpdate {
-    /// True when the callback created the leg or moved it to a new state.
-    ///
-    /// ```
-    /// let mut tracker = callfold::Tracker::new();
-    /// let callfold::Update::Leg(change) = tracker.feed(br#"{"eventType":"transferAnswer","callId":"c-b"}"#)? else {
-    ///     unreachable!()
-    /// };
-    /// assert!(change.state_changed());
-    /// # Ok::<(), callfold::DecodeError>(())
-    /// ```
-    pub fn state_changed(&self) -> bool {
-        self.previous != Some(self.state)
-    }
+    /// The held legs that ended, when they did: kept with a retention or a maximum.
+    ends: Due,
+    /// The calls, when each was last heard of: kept with a retention or a maximum.
+    heard: Due,
+    /// No held leg is stale before this instant (a lower bound, kept as legs and calls change; `None`
+    /// when no held leg can become stale), so that making room at the bound looks for stale legs only
+    /// when there may be one.
+    next_stale: Option<DateTime<Utc>>,
 }
 
 impl Default for Tracker {
@@ -126,7 +69,8 @@ impl Default for Tracker {
 }
 
 impl Tracker {
-    /// A tracker that keeps every leg until it is dropped. Long-running apps set a retention.
+    /// A tracker that keeps every leg and call until it is dropped. Long-running apps set a retention
+    /// and sweep stale legs.
     ///
     /// ```
     /// assert!(callfold::Tracker::new().is_empty());
@@ -134,15 +78,19 @@ impl Tracker {
     pub fn new() -> Tracker {
         Tracker {
             legs: LegTable::default(),
+            calls: IdMap::default(),
+            options: HistoryOptions::default(),
             retention: None,
             max_legs: None,
-            ends: Ends::default(),
+            ends: Due::default(),
+            heard: Due::default(),
+            next_stale: None,
         }
     }
 
-    /// Evicts ended legs `retention` after they ended (by the clock the app passes to
-    /// [`feed_at`](Tracker::feed_at), or the system clock for [`feed`](Tracker::feed)). Choose it longer
-    /// than Bandwidth's redeliveries and late callbacks: a callback for an evicted leg starts a new one.
+    /// Evicts ended legs `retention` after they ended, and calls `retention` after they were last heard
+    /// of once none of their legs is held. Choose it longer than Bandwidth's redeliveries and late
+    /// callbacks: a callback for an evicted leg starts a new one.
     ///
     /// ```
     /// use callfold::{Tracker, parse_timestamp};
@@ -162,9 +110,11 @@ impl Tracker {
         self
     }
 
-    /// Bounds the legs held. When a new leg would pass the bound, the leg that ended first is evicted to
-    /// make room; when none has ended, the new leg is refused ([`Update::Refused`]) so that a flood of
-    /// made-up call ids cannot push out the calls in progress.
+    /// Bounds the legs held, and the calls. When a new leg would pass the bound, room is made: the leg
+    /// that ended first goes, or else the [stale](Tracker::stale) legs are [swept](Tracker::sweep) (and
+    /// reported in [`LegUpdate::swept`]). When no leg has ended and none is stale, the new leg is
+    /// refused ([`Update::Refused`]), so that a flood of made-up call ids cannot push out the calls in
+    /// progress. Calls make room the same way, from calls no held leg names.
     ///
     /// ```
     /// use callfold::{Tracker, Update};
@@ -185,7 +135,33 @@ impl Tracker {
         self
     }
 
-    /// Decodes a body and folds it, with the system clock as "now" for retention.
+    /// Sets how calls are read and legs judged stale: the attempt window, `stale_after` and `max_call`
+    /// of a history ([`HistoryOptions`]); its `as_of` is not used, as the tracker judges by the app's
+    /// clock.
+    ///
+    /// ```
+    /// use callfold::{HistoryOptions, Tracker};
+    ///
+    /// let options = HistoryOptions { max_call: chrono::TimeDelta::hours(2), ..Default::default() };
+    /// let tracker = Tracker::new().with_options(options);
+    /// assert_eq!(tracker.options().max_call, chrono::TimeDelta::hours(2));
+    /// ```
+    #[must_use]
+    pub fn with_options(mut self, options: HistoryOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// How calls are read and legs judged stale (see [`with_options`](Tracker::with_options)).
+    ///
+    /// ```
+    /// assert_eq!(callfold::Tracker::new().options().stale_after, chrono::TimeDelta::seconds(330));
+    /// ```
+    pub fn options(&self) -> &HistoryOptions {
+        &self.options
+    }
+
+    /// Decodes a body and folds it, with the system clock as "now".
     ///
     /// ```
     /// let mut tracker = callfold::Tracker::new();
@@ -199,7 +175,7 @@ impl Tracker {
         self.feed_at(body, Utc::now())
     }
 
-    /// Decodes a body and folds it, with `now` as the time for retention.
+    /// Decodes a body and folds it, with `now` as the app's clock.
     ///
     /// ```
     /// let now = callfold::parse_timestamp("2026-11-24T12:00:00Z")?;
@@ -216,7 +192,7 @@ impl Tracker {
         Ok(self.apply_at(&callback, now))
     }
 
-    /// Folds a decoded callback, with the system clock as "now" for retention.
+    /// Folds a decoded callback, with the system clock as "now".
     ///
     /// ```
     /// let mut tracker = callfold::Tracker::new();
@@ -228,7 +204,7 @@ impl Tracker {
         self.apply_at(callback, Utc::now())
     }
 
-    /// Folds a decoded callback, with `now` as the time for retention.
+    /// Folds a decoded callback, with `now` as the app's clock.
     ///
     /// ```
     /// let now = callfold::parse_timestamp("2026-11-24T12:00:00Z")?;
@@ -239,36 +215,59 @@ impl Tracker {
     /// ```
     pub fn apply_at(&mut self, callback: &Callback, now: DateTime<Utc>) -> Update {
         self.evict(now);
-        if !callback.is_leg_event() {
-            return Update::NotALeg {
+        let view = View::of(callback);
+        let id = &callback.call_id;
+        let max_legs = self.most();
+        let refused = || Update::Refused {
+            call_id: id.clone(),
+            max_legs,
+        };
+        if !view.is_leg_event() {
+            if !self.make_room_for_call(view.call_id) {
+                return refused();
+            }
+            self.observe_call(view.call_id, &view, now);
+            // What the A-leg said may tell its legs' staleness (its disconnect, a transferComplete).
+            let legs: Vec<CallId> = self
+                .legs
+                .children_of(view.call_id)
+                .map(|leg| leg.call_id().clone())
+                .collect();
+            for leg in legs {
+                self.note_stale_at(leg.as_str());
+            }
+            return Update::Call {
+                call_id: id.clone(),
                 event_type: callback.event.name().to_owned(),
-                call_id: callback.call_id.clone(),
             };
         }
-        let id = &callback.call_id;
-        if !self.make_room_for(id.as_str()) {
-            return Update::Refused {
-                call_id: id.clone(),
-                max_legs: self.most_legs(),
-            };
+        let Some(swept) = self.make_room_for_leg(id.as_str(), now) else {
+            return refused();
+        };
+        // The leg comes first: at the bound, its call's facts (from, to) are kept only if there is
+        // room for them.
+        if let Some(parent) = view.parent_call_id
+            && self.make_room_for_call(parent)
+        {
+            self.observe_call(parent, &view, now);
         }
         let before = self
             .leg(id.as_str())
             .map(|leg| (leg.conflicts(), leg.violations()));
-        let refused = Update::Refused {
-            call_id: id.clone(),
-            max_legs: self.most_legs(),
-        };
-        let Some(folded) = self.legs.apply(&View::of(callback), None) else {
-            return refused;
+        let Some(folded) = self.legs.apply(&view, None) else {
+            return refused();
         };
         let Some(leg) = self.legs.at(folded.place) else {
-            return refused;
+            return refused();
         };
         let ended = leg.state() == State::Ended && folded.previous != Some(State::Ended);
-        if ended && (self.retention.is_some() || self.max_legs.is_some()) {
+        if ended && self.keeps_time() {
             self.ends.push(now, leg.call_id().clone());
         }
+        self.note_stale_at(id.as_str());
+        let Some(leg) = self.legs.at(folded.place) else {
+            return refused();
+        };
         let (conflicts_before, violations_before) = before.unwrap_or_default();
         Update::Leg(LegUpdate {
             call_id: id.clone(),
@@ -285,28 +284,86 @@ impl Tracker {
                 .into_iter()
                 .filter(|v| !violations_before.contains(v))
                 .collect(),
+            swept,
         })
     }
 
-    /// The most legs the tracker holds: the maximum set, or no bound.
-    fn most_legs(&self) -> usize {
+    /// Folds what a callback says of its call, and notes when the call was last heard of.
+    fn observe_call(&mut self, call: &str, view: &View<'_>, now: DateTime<Utc>) {
+        let keeps_time = self.keeps_time();
+        let a = self.calls.get_or_insert_with(call, Box::default);
+        a.observe(view);
+        if keeps_time && let Some(id) = self.calls.get_key_value(call).map(|(id, _)| id.clone()) {
+            self.heard.push(now, id);
+        }
+    }
+
+    /// Lowers `next_stale` to when the leg becomes stale, if sooner.
+    fn note_stale_at(&mut self, id: &str) {
+        let Some(leg) = self.legs.leg(id) else { return };
+        let call = leg
+            .parent_call_id()
+            .and_then(|parent| self.calls.get(parent));
+        if let Some(at) = stale_at(leg, call.map(|a| &**a), &self.options) {
+            self.next_stale = Some(self.next_stale.map_or(at, |next| next.min(at)));
+        }
+    }
+
+    /// Whether the tracker keeps the instants retention and the bound need.
+    fn keeps_time(&self) -> bool {
+        self.retention.is_some() || self.max_legs.is_some()
+    }
+
+    /// The most legs (and calls) the tracker holds: the maximum set, or no bound.
+    fn most(&self) -> usize {
         self.max_legs.unwrap_or(usize::MAX)
     }
 
-    /// True when a leg with this id is held or can be: under the maximum, or after evicting the leg that
-    /// ended first.
-    fn make_room_for(&mut self, id: &str) -> bool {
-        if self.legs.len() < self.most_legs() || self.legs.place(id).is_some() {
-            return true;
+    /// Room for a leg with this id: it is held, or the tracker is under its maximum, or room was made
+    /// from the leg that ended first, or else from stale legs (given back, swept). `None` when no room
+    /// can be made.
+    fn make_room_for_leg(&mut self, id: &str, now: DateTime<Utc>) -> Option<Vec<Swept>> {
+        if self.legs.len() < self.most() || self.legs.place(id).is_some() {
+            return Some(Vec::new());
         }
-        match self.ends.pop_first(|_| true) {
-            Some(first) => self.remove(first.as_str()).is_some(),
-            None => false,
+        if let Some((_, first)) = self.ends.pop_first(|_| true) {
+            self.remove(first.as_str());
+            return Some(Vec::new());
         }
+        if self.next_stale.is_none_or(|next| now <= next) {
+            return None;
+        }
+        let swept = self.sweep(now);
+        (!swept.is_empty()).then_some(swept)
     }
 
-    /// Evicts the legs that ended at least the retention before `now`, and says how many. Feeding calls
-    /// it; an app may also call it on a timer. Without a retention, it does nothing.
+    /// True when a call with this id is held or can be: under the maximum, or after forgetting the call
+    /// heard of longest ago that no held leg names.
+    fn make_room_for_call(&mut self, id: &str) -> bool {
+        if self.calls.len() < self.most() || self.calls.contains_key(id) {
+            return true;
+        }
+        let mut named = Vec::new();
+        let mut room = false;
+        while let Some((at, call)) = self.heard.pop_first(|_| true) {
+            if self.legs.children_of(call.as_str()).next().is_some() {
+                named.push((at, call));
+            } else {
+                self.calls.remove(&call);
+                room = true;
+                break;
+            }
+        }
+        // Calls still named by a leg keep their place in time.
+        for (at, call) in named.into_iter().rev() {
+            self.heard.push(at, call);
+        }
+        room
+    }
+
+    /// Evicts the legs that ended at least the retention before `now`, and the calls last heard of at
+    /// least the retention before `now` that no held leg names; says how many legs. Feeding calls it;
+    /// an app may also call it on a timer. Without a retention, it does nothing.
     ///
     /// ```
     /// let mut tracker = callfold::Tracker::new();
@@ -316,16 +373,84 @@ impl Tracker {
         let Some(retention) = self.retention else {
             return 0;
         };
-        let mut evicted = 0;
-        let expired = |ended_at: DateTime<Utc>| {
-            ended_at
-                .checked_add_signed(retention)
+        let expired = |at: DateTime<Utc>| {
+            at.checked_add_signed(retention)
                 .is_none_or(|expiry| expiry <= now)
         };
-        while let Some(id) = self.ends.pop_first(expired) {
+        let mut evicted = 0;
+        while let Some((_, id)) = self.ends.pop_first(expired) {
             evicted += usize::from(self.remove(id.as_str()).is_some());
         }
+        let mut named = Vec::new();
+        while let Some((_, call)) = self.heard.pop_first(expired) {
+            if self.legs.children_of(call.as_str()).next().is_some() {
+                named.push(call);
+            } else {
+                self.calls.remove(&call);
+            }
+        }
+        // A call with legs held is judged again a retention later.
+        for call in named {
+            self.heard.push(now, call);
+        }
         evicted
+    }
+
+    /// The legs that are [stale](Stale) at `now` by the app's clock, with why, sorted by `callId`: legs
+    /// whose `transferDisconnect` is taken to be missing.
+    ///
+    /// ```
+    /// use callfold::{Tracker, parse_timestamp};
+    /// use chrono::TimeDelta;
+    ///
+    /// let t0 = parse_timestamp("2026-11-23T14:00:00Z")?;
+    /// let mut tracker = Tracker::new();
+    /// tracker.feed_at(br#"{"eventType":"transferAnswer","callId":"c-b","parentCallId":"c-a",
+    ///     "answerTime":"2026-11-23T14:00:00Z"}"#, t0)?;
+    /// assert!(tracker.stale(t0 + TimeDelta::hours(1)).is_empty()); // still talking, as far as anyone knows
+    /// tracker.feed_at(br#"{"eventType":"disconnect","callId":"c-a","endTime":"2026-11-23T14:05:00Z"}"#, t0)?;
+    /// let stale = tracker.stale(t0 + TimeDelta::hours(1));
+    /// assert_eq!(stale[0].1.reason.code(), "call-ended");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn stale(&self, now: DateTime<Utc>) -> Vec<(&Leg, Stale)> {
+        let mut stale: Vec<(&Leg, Stale)> = self
+            .legs
+            .legs()
+            .filter_map(|leg| {
+                let call = leg.parent_call_id().and_then(|id| self.calls.get(id));
+                judge_stale(leg, call.map(|a| &**a), &self.options, now).map(|s| (leg, s))
+            })
+            .collect();
+        stale.sort_by(|a, b| a.0.call_id().cmp(b.0.call_id()));
+        stale
+    }
+
+    /// Drops every leg that is [stale](Tracker::stale) at `now`, and gives each back with why, so
+    /// that the app can act on it (log it, ask Bandwidth for the call's state, alert).
+    ///
+    /// ```
+    /// use callfold::{Tracker, parse_timestamp};
+    ///
+    /// let t0 = parse_timestamp("2026-11-23T14:00:00Z")?;
+    /// let mut tracker = Tracker::new();
+    /// tracker.feed_at(br#"{"eventType":"transferRinging","callId":"c-b","parentCallId":"c-a",
+    ///     "startTime":"2026-11-23T14:00:00Z"}"#, t0)?;
+    /// assert!(tracker.sweep(t0).is_empty());
+    /// assert_eq!(tracker.sweep(t0 + chrono::TimeDelta::minutes(6)).len(), 1);
+    /// assert!(tracker.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn sweep(&mut self, now: DateTime<Utc>) -> Vec<Swept> {
+        let stale: Vec<(CallId, Stale)> = self
+            .stale(now)
+            .into_iter()
+            .map(|(leg, stale)| (leg.call_id().clone(), stale))
+            .collect();
+        stale
+            .into_iter()
+            .filter_map(|(id, stale)| self.remove(id.as_str()).map(|leg| Swept { leg, stale }))
+            .collect()
     }
 
     /// Removes a leg (and its place in the parent index), returning it.
@@ -342,13 +467,54 @@ impl Tracker {
         self.legs.remove(call_id)
     }
 
-    /// The leg with this `callId`.
+    /// The leg with this `callId`, given as text or as a [`CallId`].
     ///
     /// ```
-    /// assert!(callfold::Tracker::new().leg("c-b").is_none());
+    /// let mut tracker = callfold::Tracker::new();
+    /// tracker.feed(br#"{"eventType":"transferAnswer","callId":"c-b"}"#)?;
+    /// let id: callfold::CallId = "c-b".parse()?;
+    /// assert!(tracker.leg(&id).is_some() && tracker.leg("c-b").is_some());
+    /// assert!(tracker.leg("c-x").is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn leg(&self, call_id: &str) -> Option<&Leg> {
-        self.legs.leg(call_id)
+    pub fn leg(&self, call_id: &(impl AsRef<str> + ?Sized)) -> Option<&Leg> {
+        self.legs.leg(call_id.as_ref())
+    }
+
+    /// The call with this `callId` (the A-leg) as a history reads it, with its legs' staleness judged
+    /// at `now`: its attempts, outcome and the A-leg's facts. `None` when the tracker holds no leg of
+    /// it and no `transferComplete`.
+    ///
+    /// ```
+    /// use callfold::{CallOutcome, Tracker, parse_timestamp};
+    ///
+    /// let now = parse_timestamp("2026-11-23T14:02:00Z")?;
+    /// let mut tracker = Tracker::new();
+    /// tracker.feed_at(br#"{"eventType":"transferDisconnect","callId":"c-b","parentCallId":"c-a","cause":"busy",
+    ///     "startTime":"2026-11-23T14:00:00Z","endTime":"2026-11-23T14:00:02Z"}"#, now)?;
+    /// tracker.feed_at(br#"{"eventType":"transferComplete","callId":"c-a","cause":"busy"}"#, now)?;
+    /// let call = tracker.call("c-a", now).unwrap();
+    /// assert_eq!(call.outcome, CallOutcome::NotConnected);
+    /// assert_eq!(call.transfer_completes.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn call(
+        &self,
+        call_id: &(impl AsRef<str> + ?Sized),
+        now: DateTime<Utc>,
+    ) -> Option<Call<'_>> {
+        let call_id = call_id.as_ref();
+        let (id, a) = match self.calls.get_key_value(call_id) {
+            Some((id, a)) => (id, &**a),
+            None => (self.legs.parent_id(call_id)?, &NO_A_LEG),
+        };
+        let legs: Vec<&Leg> = self
+            .legs
+            .children_of(call_id)
+            .filter(|leg| leg.parent_call_id() == Some(id))
+            .collect();
+        (!legs.is_empty() || !a.completes().is_empty())
+            .then(|| build_call(Some(id), a, legs, &self.options, Some(now)))
     }
 
     /// The legs whose callbacks named this `parentCallId`, by `callId`.
@@ -365,8 +531,8 @@ impl Tracker {
     /// assert_eq!(ids, ["c-1", "c-2"]);
     /// # Ok::<(), callfold::DecodeError>(())
     /// ```
-    pub fn legs_of(&self, parent_call_id: &str) -> Vec<&Leg> {
-        let mut legs: Vec<&Leg> = self.legs.children_of(parent_call_id).collect();
+    pub fn legs_of(&self, parent_call_id: &(impl AsRef<str> + ?Sized)) -> Vec<&Leg> {
+        let mut legs: Vec<&Leg> = self.legs.children_of(parent_call_id.as_ref()).collect();
         legs.sort_by(|a, b| a.call_id().cmp(b.call_id()));
         legs
     }
@@ -403,6 +569,18 @@ impl Tracker {
         self.legs.len()
     }
 
+    /// How many calls the tracker holds facts of (from their A-leg's callbacks and their legs').
+    ///
+    /// ```
+    /// let mut tracker = callfold::Tracker::new();
+    /// tracker.feed(br#"{"eventType":"initiate","callId":"c-a"}"#)?;
+    /// assert_eq!((tracker.len(), tracker.calls()), (0, 1));
+    /// # Ok::<(), callfold::DecodeError>(())
+    /// ```
+    pub fn calls(&self) -> usize {
+        self.calls.len()
+    }
+
     /// True when the tracker holds no leg.
     ///
     /// ```
@@ -410,41 +588,5 @@ impl Tracker {
     /// ```
     pub fn is_empty(&self) -> bool {
         self.legs.is_empty()
-    }
-}
-
-/// The held legs that ended, in the order they did, each with the instant it did by the caller's clock.
-/// A leg removed and made again (a callback after its eviction) ends anew: only its latest end counts,
-/// so that an old end never evicts a leg still in progress.
-#[derive(Debug, Clone, Default)]
-struct Ends {
-    order: VecDeque<(DateTime<Utc>, CallId)>,
-    latest: HashMap<CallId, DateTime<Utc>, RandomState>,
-}
-
-impl Ends {
-    fn push(&mut self, at: DateTime<Utc>, id: CallId) {
-        self.latest.insert(id.clone(), at);
-        self.order.push_back((at, id));
-    }
-
-    /// Forgets the end of a leg that is no longer held.
-    fn forget(&mut self, id: &str) {
-        self.latest.remove(id);
-    }
-
-    /// Takes off the held leg that ended first, if `due` says its end is due.
-    fn pop_first(&mut self, due: impl Fn(DateTime<Utc>) -> bool) -> Option<CallId> {
-        while let Some(&(at, _)) = self.order.front() {
-            if !due(at) {
-                return None;
-            }
-            let (at, id) = self.order.pop_front()?;
-            if self.latest.get(id.as_str()) == Some(&at) {
-                self.latest.remove(id.as_str());
-                return Some(id);
-            }
-        }
-        None
     }
 }

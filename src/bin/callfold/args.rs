@@ -45,10 +45,17 @@ pub struct HistoryArgs {
     /// eventTime, and for callbacks without one (the historical shape) their latest timestamp]
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub as_of: Option<DateTime<Utc>>,
-    /// A leg not ended and unheard of for longer than this before --as-of is stale (its
-    /// transferDisconnect is missing); the default is the longest callTimeout plus 30 s
+    /// How long a transferDisconnect may lag: a leg that never answered and was unheard of for longer
+    /// than this before --as-of, or an answered leg whose call ended (A-leg disconnect, or a
+    /// transferComplete after it answered) longer than this before --as-of, is stale; the default is
+    /// the longest callTimeout plus 30 s
     #[arg(long, value_name = "DURATION", default_value = "330s", value_parser = parse_duration)]
     pub stale: TimeDelta,
+    /// The longest call assumed: an answered leg talking for longer than this before --as-of is stale
+    /// even with no sign that its call ended. An assumption about your traffic: raise it if calls run
+    /// longer
+    #[arg(long, value_name = "DURATION", default_value = "4h", value_parser = parse_duration)]
+    pub max_call: TimeDelta,
 }
 
 /// What the commands that build calls share (`history`, `stats`): the log, the history's options, and
@@ -79,6 +86,7 @@ impl HistoryArgs {
             attempt_window: self.attempt_window,
             as_of: self.as_of,
             stale_after: self.stale,
+            max_call: self.max_call,
         }
     }
 }

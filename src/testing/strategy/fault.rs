@@ -27,7 +27,9 @@ pub enum Fault {
     UnknownCause,
     /// A B-leg callback of an event type no list names (read, and no leg changes state for it).
     UnknownEventType,
-    /// The winner's `transferDisconnect` never arrives (the leg is stale once the log moves on).
+    /// The winner's `transferDisconnect` never arrives: the leg is stale once its call has ended for
+    /// long enough, or, when the A-leg's `transferComplete` and `disconnect` are lost too (every other
+    /// time), once it has talked for longer than the longest call.
     DroppedDisconnect,
 }
 
@@ -92,7 +94,9 @@ pub enum Report {
     Stale {
         /// The leg.
         leg: CallId,
-        /// Its last known time plus the default staleness (330 s).
+        /// When the default rule makes it stale: an answered leg 330 s after its call ended (its
+        /// `transferComplete` or its A-leg's `disconnect`), or 4 h after it answered without either; a
+        /// leg that never answered 330 s after its last known time.
         after: DateTime<Utc>,
     },
 }
@@ -288,17 +292,50 @@ impl Fault {
                 // The winner, if any: it is known through its transferAnswer. A leg known only by its
                 // transferDisconnect would vanish with it.
                 let target = winner.unwrap_or(leg);
+                let known = |cb: &&Callback| {
+                    cb.call_id == target && !matches!(cb.event, Event::TransferDisconnect(_))
+                };
                 let last_known = callbacks
                     .iter()
-                    .filter(|cb| {
-                        cb.call_id == target && !matches!(cb.event, Event::TransferDisconnect(_))
-                    })
+                    .filter(known)
                     .filter_map(|cb| cb.answer_time.or(cb.start_time))
-                    .max();
+                    .max()
+                    .unwrap_or_default();
+                let answered = callbacks.iter().filter(known).find_map(|cb| cb.answer_time);
                 if let Some(i) = disconnect_of(&callbacks, &target) {
                     callbacks.remove(i);
                 }
-                let after = last_known.unwrap_or_default() + TimeDelta::seconds(330);
+                // Every other time, an answered leg's call also loses the A-leg's callbacks that tell
+                // it ended, so that only the longest call can tell the leg is stale.
+                if answered.is_some() && pick % 2 == 1 {
+                    callbacks.retain(|cb| {
+                        cb.call_id != plan.call_id
+                            || !matches!(
+                                cb.event,
+                                Event::Disconnect(_) | Event::TransferComplete(_)
+                            )
+                    });
+                }
+                // The call's end, as the A-leg's callbacks tell it: its disconnect, or a
+                // transferComplete after the leg answered.
+                let call_ended = |answered: DateTime<Utc>| {
+                    callbacks
+                        .iter()
+                        .filter(|cb| cb.call_id == plan.call_id)
+                        .filter_map(|cb| match &cb.event {
+                            Event::Disconnect(ending) => ending.end_time,
+                            Event::TransferComplete(_) => cb.event_time.filter(|t| *t >= answered),
+                            _ => None,
+                        })
+                        .min()
+                };
+                let after = match answered {
+                    Some(answered) => call_ended(answered)
+                        .map_or(answered + TimeDelta::hours(4), |ended| {
+                            ended + TimeDelta::seconds(330)
+                        }),
+                    None => last_known + TimeDelta::seconds(330),
+                };
                 (lines(&callbacks), Report::Stale { leg: target, after })
             }
         }

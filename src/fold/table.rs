@@ -4,9 +4,11 @@
 
 use std::hash::BuildHasher;
 
+use super::fact::reserve_one;
 use super::id_table::{IdMap, IdTable, Keyed};
+use super::leg::{Applied, Leg};
+use super::state::State;
 use crate::decode::{CallId, View};
-use crate::fold::{Applied, Leg, State, reserve_one};
 
 /// How the index holds a leg's place in the list: in a `usize`, or in four bytes for a fold that sets
 /// its legs aside when it holds the most that fit (the legs-only replay).
