@@ -80,7 +80,7 @@ pub use history::{
     Placed, PlacedBy, Stale, StaleReason, Stats, StatsBuilder, StreamingHistory, Summary,
     TransferComplete,
 };
-pub use replay::{Counts, DEFAULT_MAX_LINE, LogError, LogReader, Stop};
+pub use replay::{Counts, DEFAULT_MAX_LINE, Filter, LogError, LogReader, Stop};
 #[cfg(feature = "proptest")]
 pub use testing::{GenerateOptions, GenerateSummary, generate, strategy};
 pub use time::{TimestampError, format_duration, format_timestamp, parse_timestamp};

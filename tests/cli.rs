@@ -249,11 +249,21 @@ fn help_explains_the_commands_and_exit_codes() {
     let out = callfold(&["--help"], None);
     assert_eq!(out.status.code(), Some(0));
     let help = text(&out.stdout);
-    for needle in ["legs", "check", "Exit codes:", "2  usage error"] {
+    for needle in [
+        "legs",
+        "check",
+        "Exit codes:",
+        "2  usage error",
+        "a callback later than --lateness",
+        "an input cut short",
+    ] {
         assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
     }
     let help = callfold(&["legs", "--help"], None);
-    assert!(text(&help.stdout).contains("`-` or nothing reads standard input"));
+    assert!(text(&help.stdout).contains("`-` reads standard input"));
+    // decode folds nothing: it has no --threads.
+    let help = callfold(&["decode", "--help"], None);
+    assert!(!text(&help.stdout).contains("--threads"));
 }
 
 #[test]

@@ -377,7 +377,18 @@ fn stats_match_hand_computed_figures() {
         (stats["ended"].as_u64(), stats["answered"].as_u64()),
         (Some(7), Some(2))
     );
-    assert_eq!(stats["asr"], 2.0 / 7.0);
+    // ASR per attempt: 5 <Transfer>s, all decided (4 ended, 1 answered and still talking), 3 answered:
+    // call 1's, call 2's second, call 4's. The leg answer rate counts the loser of call 1 against it.
+    assert_eq!(
+        (
+            &stats["attempts"],
+            &stats["decidedAttempts"],
+            &stats["answeredAttempts"]
+        ),
+        (&json!(5), &json!(5), &json!(3))
+    );
+    assert_eq!(stats["asr"], 0.6);
+    assert_eq!(stats["legAnswerRate"], 2.0 / 7.0);
     // Calls 1 and 2 connected after ending; call 4 is connected and still talking; call 3 failed.
     assert_eq!(
         (stats["calls"].as_u64(), stats["connectedCalls"].as_u64()),
@@ -539,4 +550,38 @@ fn history_output_does_not_depend_on_threads() {
             );
         }
     }
+}
+
+#[test]
+fn stats_by_hour_and_account_and_the_top_groups_by_volume() {
+    let json = |args: &[&str]| -> Value {
+        let out = callfold(
+            &[&["stats", HISTORY, "--format", "json"], args].concat(),
+            None,
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let keys = |v: &Value| -> Vec<String> {
+        v["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["key"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // c-h5's leg was placed at 09:00, the others at 14:xx (the orphan too).
+    let by_hour = json(&["--by", "hour"]);
+    assert_eq!(keys(&by_hour), ["2026-11-23T09", "2026-11-23T14"]);
+    assert_eq!(by_hour["groups"][1]["stats"]["legs"], 8);
+    assert_eq!(keys(&json(&["--by", "day"])), ["2026-11-23"]);
+    assert_eq!(keys(&json(&["--by", "account"])), ["none"]);
+    // --top: the biggest groups first: 4 legs still open, 3 ended by hangup (of 9).
+    let top = json(&["--by", "cause", "--top", "2"]);
+    assert_eq!(keys(&top), ["open", "hangup"]);
+    let out = callfold(&["stats", HISTORY, "--top", "2"], None);
+    assert_eq!(out.status.code(), Some(2), "--top needs --by");
+    // table is the people's format, as in history; text still works.
+    let table = callfold(&["stats", HISTORY, "--format", "table"], None);
+    let text = callfold(&["stats", HISTORY, "--format", "text"], None);
+    assert_eq!(table.stdout, text.stdout);
 }

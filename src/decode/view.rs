@@ -140,6 +140,22 @@ impl<'a> View<'a> {
         }
     }
 
+    /// The callback's time: its `eventTime`, or for a callback without one (the historical shape), the
+    /// latest of its own timestamps.
+    pub(crate) fn time(&self) -> Option<DateTime<Utc>> {
+        self.event_time.or_else(|| {
+            [
+                self.enqueued_time,
+                self.start_time,
+                self.answer_time,
+                self.end_time,
+            ]
+            .into_iter()
+            .flatten()
+            .max()
+        })
+    }
+
     /// A field's value, typed as the decoder types it; `None` when absent (or not kept by this kind of
     /// callback). What writes a callback back and what fingerprints it go through this, field by field.
     #[inline]

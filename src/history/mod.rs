@@ -306,13 +306,7 @@ impl History {
         if let Some(t) = v.event_time {
             self.latest_event_time = self.latest_event_time.max(Some(t));
         }
-        let known = v.event_time.or_else(|| {
-            [v.enqueued_time, v.start_time, v.answer_time, v.end_time]
-                .into_iter()
-                .flatten()
-                .max()
-        });
-        self.latest_time = self.latest_time.max(known);
+        self.latest_time = self.latest_time.max(v.time());
         // A leg's callback tells its A-leg's from and to; the A-leg's own callbacks tell more.
         let a_leg_id = if v.is_leg_event() {
             self.legs.apply(v, delivery);
@@ -379,8 +373,8 @@ impl History {
 }
 
 impl Target for History {
-    fn feed_line(&mut self, line: u64, body: &[u8]) -> Result<(), DecodeError> {
-        History::feed_line(self, line, body)
+    fn apply_line(&mut self, line: u64, view: &View<'_>) {
+        self.apply_view(view, Some(line));
     }
     fn merge(&mut self, other: History) {
         History::merge(self, other);

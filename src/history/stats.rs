@@ -6,10 +6,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Call, History, HistoryOptions};
-use crate::fold::{Leg, Outcome};
+use super::{Attempt, Call, History, HistoryOptions, Placed};
+use crate::fold::{Leg, Outcome, State};
 
 /// What stats are grouped by.
 ///
@@ -17,6 +18,7 @@ use crate::fold::{Leg, Outcome};
 /// assert_eq!(callfold::GroupBy::TransferTo.as_str(), "transfer-to");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GroupBy {
     /// The leg's `transferTo`.
     TransferTo,
@@ -24,6 +26,14 @@ pub enum GroupBy {
     Cause,
     /// The leg's `tag` (`none` without one).
     Tag,
+    /// The hour (UTC) the leg was placed in, as `2026-11-23T14` (`none` for a leg with no time).
+    Hour,
+    /// The day (UTC) the leg was placed in, as `2026-11-23` (`none` for a leg with no time).
+    Day,
+    /// The call's `accountId` (`none` without one).
+    Account,
+    /// The call's `applicationId` (`none` without one).
+    Application,
 }
 
 impl GroupBy {
@@ -37,16 +47,37 @@ impl GroupBy {
             GroupBy::TransferTo => "transfer-to",
             GroupBy::Cause => "cause",
             GroupBy::Tag => "tag",
+            GroupBy::Hour => "hour",
+            GroupBy::Day => "day",
+            GroupBy::Account => "account",
+            GroupBy::Application => "application",
         }
     }
 
-    fn key(self, leg: &Leg) -> String {
+    /// The group of a leg of `call`, placed as `placed` says.
+    fn key(self, call: &Call<'_>, placed: &Placed<'_>) -> String {
+        let leg = placed.leg;
+        let time = |format: &str| {
+            placed_at(leg).map_or_else(|| "none".to_owned(), |t| t.format(format).to_string())
+        };
         match self {
             GroupBy::TransferTo => leg.transfer_to().unwrap_or("none").to_owned(),
             GroupBy::Cause => leg.end_cause().to_string(),
             GroupBy::Tag => leg.tag().unwrap_or("none").to_owned(),
+            GroupBy::Hour => time("%Y-%m-%dT%H"),
+            GroupBy::Day => time("%Y-%m-%d"),
+            GroupBy::Account => call.account_id.unwrap_or("none").to_owned(),
+            GroupBy::Application => call.application_id.unwrap_or("none").to_owned(),
         }
     }
+}
+
+/// When a leg was placed: created (`enqueuedTime`), else started, else answered or ended.
+fn placed_at(leg: &Leg) -> Option<DateTime<Utc>> {
+    leg.enqueued_time()
+        .or(leg.start_time())
+        .or(leg.answer_time())
+        .or(leg.end_time())
 }
 
 /// A distribution of durations, in milliseconds.
@@ -111,7 +142,9 @@ fn percentile(sorted: &[i64], p: usize) -> Option<i64> {
 ///     "startTime":"2026-11-23T14:00:01Z","endTime":"2026-11-23T14:00:05Z"}"#.parse()?);
 /// let stats = Stats::of(&history, &Default::default());
 /// assert_eq!((stats.legs, stats.ended, stats.answered), (2, 2, 1));
-/// assert_eq!(stats.asr, Some(0.5));
+/// // One <Transfer>, answered: ASR 100%; one of its two legs answered.
+/// assert_eq!((stats.attempts, stats.answered_attempts, stats.asr), (1, 1, Some(1.0)));
+/// assert_eq!(stats.leg_answer_rate, Some(0.5));
 /// assert_eq!(stats.talk.mean_ms, Some(60_000.0));
 /// assert_eq!(stats.connected_calls, 1);
 /// # Ok::<(), callfold::DecodeError>(())
@@ -131,8 +164,17 @@ pub struct Stats {
     pub ended: u64,
     /// Ended legs that were answered.
     pub answered: u64,
-    /// Answer-seizure ratio: answered ÷ ended legs.
+    /// Attempts (`<Transfer>`s) with a leg here.
+    pub attempts: u64,
+    /// Of those, attempts decided: a leg here won, or all of its legs here ended.
+    pub decided_attempts: u64,
+    /// Of those, attempts a leg here won.
+    pub answered_attempts: u64,
+    /// Answer-seizure ratio per attempt: answered ÷ decided attempts. The losers of simultaneous
+    /// ringing do not count against it: one `<Transfer>` that reached someone is one seizure answered.
     pub asr: Option<f64>,
+    /// Answered ÷ ended legs: how often a leg was answered, losers of simultaneous ringing included.
+    pub leg_answer_rate: Option<f64>,
     /// Calls with a leg here.
     pub calls: u64,
     /// Of those, calls in which one of these legs was answered.
@@ -237,26 +279,50 @@ impl StatsBuilder {
     /// assert_eq!(builder.finish()[0].1.calls, 0);
     /// ```
     pub fn add(&mut self, call: &Call<'_>) {
-        let placed = call.attempts.iter().flat_map(|a| &a.legs);
-        match self.by {
-            None => self
-                .groups
-                .entry(String::new())
-                .or_default()
-                .add_call(placed.map(|p| (p.leg, p.stale.is_some()))),
-            Some(by) => {
-                let mut in_call: HashMap<String, Vec<(&Leg, bool)>> = HashMap::new();
-                for p in placed {
-                    in_call
-                        .entry(by.key(p.leg))
-                        .or_default()
-                        .push((p.leg, p.stale.is_some()));
-                }
-                for (key, legs) in in_call {
-                    self.groups.entry(key).or_default().add_call(legs);
-                }
+        // Each group's legs of the call, attempt by attempt.
+        let mut in_call: HashMap<String, Vec<(&Attempt<'_>, Vec<&Placed<'_>>)>> = HashMap::new();
+        for attempt in &call.attempts {
+            let mut in_attempt: HashMap<String, Vec<&Placed<'_>>> = HashMap::new();
+            for placed in &attempt.legs {
+                let key = self.by.map_or_else(String::new, |by| by.key(call, placed));
+                in_attempt.entry(key).or_default().push(placed);
+            }
+            for (key, legs) in in_attempt {
+                in_call.entry(key).or_default().push((attempt, legs));
             }
         }
+        for (key, attempts) in in_call {
+            self.groups.entry(key).or_default().add_call(&attempts);
+        }
+    }
+
+    /// The figures per group, the `top` groups by volume (legs), the biggest first, or every group
+    /// sorted by key for `None`.
+    ///
+    /// ```
+    /// use callfold::{GroupBy, History, StatsBuilder};
+    ///
+    /// let mut history = History::new();
+    /// for (leg, to) in [("c-b1", "+1555"), ("c-b2", "+1666"), ("c-b3", "+1666")] {
+    ///     let body = format!(r#"{{"eventType":"transferDisconnect","callId":"{leg}","parentCallId":"c-{leg}","transferTo":"{to}"}}"#);
+    ///     history.apply(&body.parse()?);
+    /// }
+    /// let mut builder = StatsBuilder::new(Some(GroupBy::TransferTo));
+    /// for call in history.calls(&Default::default()) {
+    ///     builder.add(&call);
+    /// }
+    /// let top = builder.finish_top(Some(1));
+    /// assert_eq!((top.len(), top[0].0.as_str(), top[0].1.legs), (1, "+1666", 2));
+    /// # Ok::<(), callfold::DecodeError>(())
+    /// ```
+    pub fn finish_top(self, top: Option<usize>) -> Vec<(String, Stats)> {
+        let mut groups = self.finish();
+        if let Some(top) = top {
+            // Stable: equal volumes keep the order of their keys.
+            groups.sort_by_key(|(_, stats)| std::cmp::Reverse(stats.legs));
+            groups.truncate(top);
+        }
+        groups
     }
 
     /// The figures: one unnamed group without grouping (even with no call), else one per key, sorted.
@@ -283,6 +349,9 @@ struct Accumulator {
     causes: BTreeMap<String, u64>,
     calls: u64,
     connected_calls: u64,
+    attempts: u64,
+    decided_attempts: u64,
+    answered_attempts: u64,
     talk: Vec<i64>,
     ring: Vec<i64>,
     queue: Vec<i64>,
@@ -292,30 +361,41 @@ struct Accumulator {
 }
 
 impl Accumulator {
-    /// Adds the legs of one call (all of them, or those of one group), with whether each is stale.
-    fn add_call<'a>(&mut self, legs: impl IntoIterator<Item = (&'a Leg, bool)>) {
+    /// Adds the legs of one call (all of them, or those of one group), attempt by attempt.
+    fn add_call(&mut self, attempts: &[(&Attempt<'_>, Vec<&Placed<'_>>)]) {
         let mut connected = false;
-        for (leg, stale) in legs {
-            self.legs += 1;
-            connected |= leg.was_answered();
-            match leg.outcome() {
-                Some(outcome) => *self.outcomes.entry(outcome).or_default() += 1,
-                None => self.open += 1,
-            }
-            *self.causes.entry(leg.end_cause().to_string()).or_default() += 1;
-            self.stale += u64::from(stale);
-            self.with_violations += u64::from(!leg.violations().is_empty());
-            self.with_conflicts += u64::from(!leg.conflicts().is_empty());
-            for (values, ms) in [
-                (&mut self.talk, leg.talk_ms()),
-                (&mut self.ring, leg.ring_ms()),
-                (&mut self.queue, leg.queue_ms()),
-            ] {
-                values.extend(ms.filter(|ms| *ms >= 0));
+        for (attempt, legs) in attempts {
+            let won = legs.iter().any(|p| attempt.winner == Some(p.leg.call_id()));
+            let over = legs.iter().all(|p| p.leg.state() == State::Ended);
+            self.attempts += 1;
+            self.answered_attempts += u64::from(won);
+            self.decided_attempts += u64::from(won || over);
+            for placed in legs {
+                connected |= placed.leg.was_answered();
+                self.add_leg(placed.leg, placed.stale.is_some());
             }
         }
         self.calls += 1;
         self.connected_calls += u64::from(connected);
+    }
+
+    fn add_leg(&mut self, leg: &Leg, stale: bool) {
+        self.legs += 1;
+        match leg.outcome() {
+            Some(outcome) => *self.outcomes.entry(outcome).or_default() += 1,
+            None => self.open += 1,
+        }
+        *self.causes.entry(leg.end_cause().to_string()).or_default() += 1;
+        self.stale += u64::from(stale);
+        self.with_violations += u64::from(!leg.violations().is_empty());
+        self.with_conflicts += u64::from(!leg.conflicts().is_empty());
+        for (values, ms) in [
+            (&mut self.talk, leg.talk_ms()),
+            (&mut self.ring, leg.ring_ms()),
+            (&mut self.queue, leg.queue_ms()),
+        ] {
+            values.extend(ms.filter(|ms| *ms >= 0));
+        }
     }
 
     fn finish(self) -> Stats {
@@ -325,7 +405,11 @@ impl Accumulator {
         let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
         Stats {
             legs: self.legs,
-            asr: ratio(answered, ended),
+            attempts: self.attempts,
+            decided_attempts: self.decided_attempts,
+            answered_attempts: self.answered_attempts,
+            asr: ratio(self.answered_attempts, self.decided_attempts),
+            leg_answer_rate: ratio(answered, ended),
             connected_ratio: ratio(self.connected_calls, self.calls),
             outcomes: self.outcomes,
             open: self.open,

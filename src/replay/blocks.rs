@@ -6,9 +6,10 @@ use std::io::BufRead;
 use std::ops::Range;
 use std::sync::{Arc, mpsc};
 
+use super::filter::Filter;
 use super::log::{LogError, LogReader};
 use super::router::Router;
-use super::{Stop, Target};
+use super::{Stop, Target, feed};
 use crate::decode::DecodeError;
 
 /// The bytes of lines in a block handed to the workers: big enough that handing over is rare, small
@@ -39,6 +40,8 @@ pub(crate) struct Folded {
     block: Arc<Block>,
     /// Indexes into `block.lines`, in order, with why.
     bad: Vec<(usize, DecodeError)>,
+    /// How many of its lines the filter skipped.
+    skipped: u64,
 }
 
 /// Cuts the log into blocks and hands them to `send`; the reader counts blank and too-long lines.
@@ -85,23 +88,32 @@ pub(crate) fn read<R: BufRead, E>(
 pub(crate) fn worker<T: Target>(
     worker: usize,
     router: &Router,
+    filter: &Filter,
     inbox: &mpsc::Receiver<Arc<Block>>,
     done: &mpsc::Sender<Folded>,
 ) -> T {
     let mut target = T::default();
     for block in inbox {
-        let mut bad = Vec::new();
+        let (mut bad, mut skipped) = (Vec::new(), 0);
         for (i, line) in block.lines.iter().enumerate() {
             if let Line::Body { line, body, .. } = line {
                 let body = &block.bytes[body.clone()];
-                if router.worker(body) == worker
-                    && let Err(error) = target.feed_line(*line, body)
-                {
-                    bad.push((i, error));
+                if router.worker(body) == worker {
+                    match feed(&mut target, *line, body, filter) {
+                        Ok(kept) => skipped += u64::from(!kept),
+                        Err(error) => bad.push((i, error)),
+                    }
                 }
             }
         }
-        if done.send(Folded { block, bad }).is_err() {
+        if done
+            .send(Folded {
+                block,
+                bad,
+                skipped,
+            })
+            .is_err()
+        {
             break;
         }
     }
@@ -114,6 +126,7 @@ struct Pending {
     /// How many workers have sent it back.
     folded: usize,
     bad: Vec<(usize, DecodeError)>,
+    skipped: u64,
 }
 
 /// Reports folded blocks in the order of the log, once every worker has folded them, whatever order they
@@ -146,22 +159,30 @@ impl InOrder {
                 block: Arc::clone(&folded.block),
                 folded: 0,
                 bad: Vec::new(),
+                skipped: 0,
             });
         pending.folded += 1;
         pending.bad.extend(folded.bad);
+        pending.skipped += folded.skipped;
         while let Some(entry) = self.waiting.first_entry()
             && *entry.key() == self.next
             && entry.get().folded == self.workers
         {
-            let Pending { block, mut bad, .. } = entry.remove();
+            let Pending {
+                block,
+                mut bad,
+                skipped,
+                ..
+            } = entry.remove();
             self.next += 1;
+            log.skipped(skipped);
             // Each worker's are in order; together, by line.
             bad.sort_unstable_by_key(|(at, _)| *at);
             let mut bad = bad.into_iter().peekable();
             for (i, line) in block.lines.iter().enumerate() {
                 match line {
                     Line::Body { line, raw, .. } => match bad.next_if(|(at, _)| *at == i) {
-                        None => log.accepted(),
+                        None => log.accepted(true),
                         Some((_, source)) => {
                             log.rejected(*line, &block.bytes[raw.clone()])
                                 .map_err(Stop::Log)?;

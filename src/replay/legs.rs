@@ -5,7 +5,7 @@ use std::io::BufRead;
 
 use super::log::{LogError, LogReader};
 use super::{Stop, Target, replay};
-use crate::decode::{DecodeError, Fields};
+use crate::decode::View;
 use crate::fold::hash::FastState;
 use crate::fold::{Leg, LegTable};
 
@@ -85,16 +85,12 @@ impl Default for LegsOnly {
 }
 
 impl Target for LegsOnly {
-    fn feed_line(&mut self, line: u64, body: &[u8]) -> Result<(), DecodeError> {
-        // Decoded and validated as `History::feed_line` does, so the same lines are rejected.
-        let fields = Fields::parse(body)?;
-        let view = fields.view()?;
-        if view.is_leg_event() && self.legs.apply(&view, Some(line)).is_none() {
+    fn apply_line(&mut self, line: u64, view: &View<'_>) {
+        if view.is_leg_event() && self.legs.apply(view, Some(line)).is_none() {
             // The table is full; an empty one takes the leg.
             self.set_aside();
-            self.legs.apply(&view, Some(line));
+            self.legs.apply(view, Some(line));
         }
-        Ok(())
     }
     fn merge(&mut self, other: LegsOnly) {
         self.set_aside();
@@ -148,6 +144,7 @@ fn merge_sorted(mut a: Vec<Leg>, mut b: Vec<Leg>) -> Vec<Leg> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::replay::Filter;
 
     #[test]
     fn legs_set_aside_as_they_are_folded_give_the_legs_of_one_fold() {
@@ -162,8 +159,8 @@ mod tests {
         ];
         let (mut whole, mut aside) = (LegsOnly::default(), LegsOnly::default());
         for (line, body) in (1..).zip(lines) {
-            whole.feed_line(line, body.as_bytes()).unwrap();
-            aside.feed_line(line, body.as_bytes()).unwrap();
+            crate::replay::feed(&mut whole, line, body.as_bytes(), &Filter::default()).unwrap();
+            crate::replay::feed(&mut aside, line, body.as_bytes(), &Filter::default()).unwrap();
             aside.set_aside();
         }
         assert!(aside.legs.is_empty());

@@ -6,7 +6,8 @@ use std::ops::Range;
 
 use thiserror::Error;
 
-use crate::decode::{Callback, DecodeError};
+use super::filter::Filter;
+use crate::decode::{Callback, DecodeError, Fields};
 
 /// Reads a JSON-lines log of callback bodies, and counts what it read.
 ///
@@ -37,6 +38,7 @@ pub struct LogReader<R> {
     done: bool,
     max_line: usize,
     rejects: Option<Box<dyn Write>>,
+    filter: Filter,
 }
 
 impl<R> fmt::Debug for LogReader<R> {
@@ -72,6 +74,8 @@ pub struct Counts {
     pub rejected: u64,
     /// Empty or white-space lines.
     pub blank: u64,
+    /// Of the callbacks, those the reader's [`Filter`] skipped.
+    pub filtered: u64,
 }
 
 /// A line that could not be read as a callback, or a failed read.
@@ -158,6 +162,7 @@ impl<R: BufRead> LogReader<R> {
             done: false,
             max_line: DEFAULT_MAX_LINE,
             rejects: None,
+            filter: Filter::default(),
         }
     }
 
@@ -197,6 +202,28 @@ impl<R: BufRead> LogReader<R> {
     #[must_use]
     pub fn with_rejects(mut self, sink: impl Write + 'static) -> Self {
         self.rejects = Some(Box::new(sink));
+        self
+    }
+
+    /// Folds only the callbacks `filter` keeps: a replay skips the others after checking them, and
+    /// iterating the reader does not yield them; both count them in
+    /// [`Counts::filtered`](Counts::filtered).
+    ///
+    /// ```
+    /// use callfold::{Filter, LogReader, parse_timestamp};
+    ///
+    /// let log = "{\"eventType\":\"initiate\",\"callId\":\"c-1\",\"eventTime\":\"2026-11-23T13:00:00Z\"}\n\
+    ///            {\"eventType\":\"initiate\",\"callId\":\"c-2\",\"eventTime\":\"2026-11-23T15:00:00Z\"}\n";
+    /// let filter = Filter { until: Some(parse_timestamp("2026-11-23T14:00:00Z")?), ..Filter::default() };
+    /// let mut reader = LogReader::new(log.as_bytes()).with_filter(filter);
+    /// let ids: Vec<_> = reader.by_ref().map(|item| item.unwrap().1.call_id.to_string()).collect();
+    /// assert_eq!(ids, ["c-1"]);
+    /// assert_eq!(reader.counts().filtered, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_filter(mut self, filter: Filter) -> Self {
+        self.filter = filter;
         self
     }
 
@@ -338,9 +365,20 @@ impl<R: BufRead> LogReader<R> {
         &self.buf
     }
 
-    /// Counts a line whose body was a callback.
-    pub(crate) fn accepted(&mut self) {
+    /// Counts a line whose body was a callback, and whether the filter skipped it.
+    pub(crate) fn accepted(&mut self, kept: bool) {
         self.counts.callbacks += 1;
+        self.counts.filtered += u64::from(!kept);
+    }
+
+    /// Counts callbacks the filter skipped, after [`accepted`](Self::accepted) counted them kept.
+    pub(crate) fn skipped(&mut self, callbacks: u64) {
+        self.counts.filtered += callbacks;
+    }
+
+    /// What the reader folds.
+    pub(crate) fn line_filter(&self) -> &Filter {
+        &self.filter
     }
 
     /// Counts a line whose body was not a callback, and copies `raw` (the line as it was) to the rejects
@@ -366,22 +404,33 @@ impl<R: BufRead> Iterator for LogReader<R> {
     type Item = Result<(u64, Callback), LogError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (line, body) = match self.next_line()? {
-            Ok(found) => found,
-            Err(error) => return Some(Err(error)),
-        };
-        Some(match Callback::from_slice(&self.buf[body]) {
-            Ok(callback) => {
-                self.accepted();
-                Ok((line, callback))
-            }
-            Err(source) => {
-                let raw = std::mem::take(&mut self.buf);
-                let result = self.rejected(line, &raw);
-                self.buf = raw;
-                result.and(Err(LogError::Line { line, source }))
-            }
-        })
+        loop {
+            let (line, body) = match self.next_line()? {
+                Ok(found) => found,
+                Err(error) => return Some(Err(error)),
+            };
+            let decoded = Fields::parse(&self.buf[body]).and_then(|fields| {
+                fields
+                    .view()
+                    .map(|view| (self.filter.keeps_view(&view), view.to_callback()))
+            });
+            return Some(match decoded {
+                Ok((false, _)) => {
+                    self.accepted(false);
+                    continue;
+                }
+                Ok((true, callback)) => {
+                    self.accepted(true);
+                    Ok((line, callback))
+                }
+                Err(source) => {
+                    let raw = std::mem::take(&mut self.buf);
+                    let result = self.rejected(line, &raw);
+                    self.buf = raw;
+                    result.and(Err(LogError::Line { line, source }))
+                }
+            });
+        }
     }
 }
 

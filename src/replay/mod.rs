@@ -11,6 +11,7 @@
 //! would.
 
 mod blocks;
+mod filter;
 mod legs;
 mod log;
 mod router;
@@ -19,12 +20,13 @@ use std::fmt;
 use std::io::BufRead;
 use std::sync::{Arc, mpsc};
 
+pub use filter::Filter;
 pub use log::{Counts, DEFAULT_MAX_LINE, LogError, LogReader};
 
 use blocks::{Block, Folded, InOrder};
 use router::Router;
 
-use crate::decode::DecodeError;
+use crate::decode::{DecodeError, Fields, View};
 
 /// Why a replay stopped before the end of the log.
 ///
@@ -64,10 +66,27 @@ impl<E: std::error::Error + 'static> std::error::Error for Stop<E> {
 /// What a replay folds each worker's lines into: a history, or the legs alone. Folding line `line` as
 /// its own delivery, and merging, must be exact (see [`History::feed_line`](crate::History::feed_line)).
 pub(crate) trait Target: Default + Send {
-    fn feed_line(&mut self, line: u64, body: &[u8]) -> Result<(), DecodeError>;
+    /// Folds a decoded callback as line `line`'s delivery.
+    fn apply_line(&mut self, line: u64, view: &View<'_>);
     fn merge(&mut self, other: Self);
     /// How many legs and A-legs it holds: what merging it into another moves.
     fn size(&self) -> usize;
+}
+
+/// Decodes line `line` and folds it into `target`, unless `filter` skips it: whether it was folded.
+pub(crate) fn feed<T: Target>(
+    target: &mut T,
+    line: u64,
+    body: &[u8],
+    filter: &Filter,
+) -> Result<bool, DecodeError> {
+    let fields = Fields::parse(body)?;
+    let view = fields.view()?;
+    let keep = filter.keeps_view(&view);
+    if keep {
+        target.apply_line(line, &view);
+    }
+    Ok(keep)
 }
 
 /// Folds every line of a log into a `T` on `threads` threads (1 folds on the calling thread), and
@@ -87,6 +106,7 @@ pub(crate) fn replay<T: Target, R: BufRead, E>(
         return replay_here(log, &mut report);
     }
     let router = &Router::new(threads);
+    let filter = &log.line_filter().clone();
     std::thread::scope(|scope| {
         let (done_tx, done_rx) = mpsc::channel::<Folded>();
         let mut workers = Vec::with_capacity(threads);
@@ -94,7 +114,8 @@ pub(crate) fn replay<T: Target, R: BufRead, E>(
         for worker in 0..threads {
             let (tx, rx) = mpsc::sync_channel::<Arc<Block>>(2);
             let done = done_tx.clone();
-            workers.push(scope.spawn(move || blocks::worker::<T>(worker, router, &rx, &done)));
+            workers
+                .push(scope.spawn(move || blocks::worker::<T>(worker, router, filter, &rx, &done)));
             inboxes.push(tx);
         }
         drop(done_tx);
@@ -142,14 +163,16 @@ fn replay_here<T: Target, R: BufRead, E>(
     let mut target = T::default();
     while let Some(item) = log.next_line() {
         match item {
-            Ok((line, body)) => match target.feed_line(line, &log.raw()[body]) {
-                Ok(()) => log.accepted(),
-                Err(source) => {
-                    let raw = log.raw().to_vec();
-                    log.rejected(line, &raw).map_err(Stop::Log)?;
-                    report(&LogError::Line { line, source }).map_err(Stop::Report)?;
+            Ok((line, body)) => {
+                match feed(&mut target, line, &log.raw()[body], log.line_filter()) {
+                    Ok(kept) => log.accepted(kept),
+                    Err(source) => {
+                        let raw = log.raw().to_vec();
+                        log.rejected(line, &raw).map_err(Stop::Log)?;
+                        report(&LogError::Line { line, source }).map_err(Stop::Report)?;
+                    }
                 }
-            },
+            }
             Err(error @ LogError::TooLong { .. }) => report(&error).map_err(Stop::Report)?,
             Err(error) => return Err(Stop::Log(error)),
         }

@@ -2,15 +2,17 @@
 
 use std::path::PathBuf;
 
-use callfold::{HistoryOptions, parse_timestamp};
+use callfold::{CallId, HistoryOptions, parse_timestamp};
 use chrono::{DateTime, TimeDelta, Utc};
 
-/// The FILE argument and the reading options every subcommand shares.
+/// The FILE arguments and the reading options every subcommand shares.
 #[derive(clap::Args)]
 pub struct LogArgs {
-    /// JSON-lines log of callback bodies, plain or gzip; `-` or nothing reads standard input
+    /// JSON-lines logs of callback bodies, plain or gzip, read as one log in the order given (rotated
+    /// logs in any order give the same result); `-` reads standard input, and so does no FILE when it
+    /// is not a terminal
     #[arg(value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    pub files: Vec<PathBuf>,
     /// No progress bar (it is shown only when stderr is a terminal and FILE is a file)
     #[arg(long, short)]
     pub quiet: bool,
@@ -20,13 +22,28 @@ pub struct LogArgs {
     /// Write every rejected line, byte for byte, to this file (made anew), to fix and replay
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
+    /// Only callbacks at or after this RFC 3339 time (a callback's eventTime, or its latest timestamp
+    /// without one); the others are checked and counted, not folded
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub since: Option<DateTime<Utc>>,
+    /// Only callbacks before this RFC 3339 time (as --since)
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub until: Option<DateTime<Utc>>,
+    /// Only the callbacks of this call: its A-leg's (callId) and its legs' (parentCallId)
+    #[arg(long, value_name = "ID", value_parser = parse_call_id)]
+    pub call: Option<CallId>,
+}
+
+/// `--threads`, for the commands that fold the log.
+#[derive(clap::Args)]
+pub struct ThreadArgs {
     /// Threads that decode and fold the log [default: one per core]. The result is the same for any
     /// number; --rejects and --lateness read on one thread
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
 }
 
-impl LogArgs {
+impl ThreadArgs {
     pub fn threads(&self) -> usize {
         self.threads.map_or_else(
             || std::thread::available_parallelism().map_or(1, usize::from),
@@ -65,6 +82,8 @@ pub struct CallArgs {
     #[command(flatten)]
     pub log: LogArgs,
     #[command(flatten)]
+    pub threads: ThreadArgs,
+    #[command(flatten)]
     pub history: HistoryArgs,
     #[command(flatten)]
     pub stream: StreamArgs,
@@ -93,6 +112,10 @@ impl HistoryArgs {
 
 pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
     parse_timestamp(text).map_err(|e| format!("expected an RFC 3339 timestamp: {e}"))
+}
+
+fn parse_call_id(text: &str) -> Result<CallId, String> {
+    text.parse().map_err(|e| format!("{e}"))
 }
 
 /// A duration such as `2s`, `330s`, `5m30s`, `1h`, `500ms` or `1.5s`; a bare number is seconds.

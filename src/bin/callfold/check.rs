@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::args::{HistoryArgs, LogArgs};
-use crate::failure::{Failure, chain};
+use crate::args::{HistoryArgs, LogArgs, ThreadArgs};
+use crate::failure::Failure;
 use crate::format::stdout;
 use crate::replay::{exit_without_freeing, read_history};
 
@@ -19,13 +19,17 @@ pub struct Args {
     #[command(flatten)]
     log: LogArgs,
     #[command(flatten)]
+    threads: ThreadArgs,
+    #[command(flatten)]
     history: HistoryArgs,
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     let mut out = stdout();
-    let (history, counts) =
-        read_history(&args.log, |error| Ok(writeln!(out, "{}", chain(error))?))?;
+    let (history, done) = read_history(&args.log, args.threads.threads(), |text| {
+        Ok(writeln!(out, "{text}")?)
+    })?;
+    let counts = done.counts;
     let options = args.history.options();
 
     let (mut with_violations, mut with_conflicts, mut stale) = (0, 0, 0);
@@ -49,8 +53,13 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         }
     }
     out.flush()?;
+    let filtered = if counts.filtered > 0 {
+        format!(" ({} filtered out)", counts.filtered)
+    } else {
+        String::new()
+    };
     eprintln!(
-        "callfold check: {} lines read = {} callbacks + {} rejected + {} blank; {} legs, {} with violations, {} with conflicts, {} stale",
+        "callfold check: {} lines read = {} callbacks{filtered} + {} rejected + {} blank; {} legs, {} with violations, {} with conflicts, {} stale",
         counts.lines,
         counts.callbacks,
         counts.rejected,
@@ -60,7 +69,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         with_conflicts,
         stale
     );
-    let findings = counts.rejected > 0 || with_violations + with_conflicts + stale > 0;
+    let findings = done.findings() || with_violations + with_conflicts + stale > 0;
     drop(legs);
     exit_without_freeing(history);
     Ok(crate::exit(findings))

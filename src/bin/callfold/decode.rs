@@ -23,11 +23,11 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     let mut out = stdout();
-    let counts = read_log(
+    let done = read_log(
         &args.log,
         |_, callback| Ok(writeln!(out, "{}", callback.to_json())?),
         to_stderr,
     )?;
     out.flush()?;
-    Ok(crate::exit(counts.rejected > 0))
+    Ok(crate::exit(done.findings()))
 }

@@ -15,6 +15,10 @@ pub enum Failure {
     Output(io::Error),
     /// The rejects file could not be made or written.
     Rejects { name: String, source: io::Error },
+    /// An input is not a log callfold reads; the hint says what it is and what to do.
+    Shape { name: String, hint: String },
+    /// The command line asks for something that cannot be done, said in words.
+    Usage(String),
     /// Standard output was closed by the reader.
     BrokenPipe,
 }
@@ -27,6 +31,8 @@ impl fmt::Display for Failure {
             Failure::Rejects { name, source } => {
                 write!(f, "cannot write the rejected lines to {name}: {source}")
             }
+            Failure::Shape { name, hint } => write!(f, "{name}: {hint}"),
+            Failure::Usage(text) => f.write_str(text),
             Failure::BrokenPipe => f.write_str("output closed"),
         }
     }

@@ -48,7 +48,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     }
     let mut findings = false;
     let mut rows = Vec::new();
-    let (counts, late) = map_calls(
+    let (done, late) = map_calls(
         &args.calls,
         |calls| Formatted::of(format, calls),
         |formatted| {
@@ -63,7 +63,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         write_table(&mut out, &rows)?;
     }
     out.flush()?;
-    Ok(crate::exit(findings || late || counts.rejected > 0))
+    Ok(crate::exit(findings || late || done.findings()))
 }
 
 /// A chunk of calls in the chosen format, made on the thread that built them: JSON lines or CSV rows as

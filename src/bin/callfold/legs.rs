@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::args::LogArgs;
+use crate::args::{LogArgs, ThreadArgs};
 use crate::failure::Failure;
 use crate::format::stdout;
 use crate::replay::{exit_without_freeing, read_legs, to_stderr};
@@ -19,11 +19,13 @@ violations. Lines that are not callbacks are reported on stderr as `line N: <rea
 pub struct Args {
     #[command(flatten)]
     log: LogArgs,
+    #[command(flatten)]
+    threads: ThreadArgs,
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {
-    let (legs, counts) = read_legs(&args.log, to_stderr)?;
-    let mut findings = counts.rejected > 0;
+    let (legs, done) = read_legs(&args.log, args.threads.threads(), to_stderr)?;
+    let mut findings = done.findings();
     let mut out = stdout();
     let mut line = Vec::new();
     for leg in &legs {

@@ -12,6 +12,7 @@ mod history;
 mod legs;
 mod open;
 mod replay;
+mod sources;
 mod stats;
 
 use std::process::ExitCode;
@@ -22,10 +23,12 @@ use crate::failure::Failure;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  the log is clean: every line was read and no leg has a conflict or a violation
-  1  a line was rejected, or a leg has conflicts or violations (all are reported);
+  0  the log is clean: every line was read, and no leg has a conflict or a violation
+  1  something was reported (all of it is): a line rejected, an input cut short (a gzip stream
+     that breaks off), a leg with conflicts or violations, a callback later than --lateness;
      for check, also a stale leg
-  2  usage error, or the input could not be read";
+  2  usage error, an input that cannot be read or is not a log callfold reads, or output that
+     cannot be written";
 
 /// Fold Bandwidth Voice transfer callbacks into per-leg state and check them.
 #[derive(Parser)]

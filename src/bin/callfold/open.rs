@@ -1,49 +1,64 @@
-//! Opening the input: a file or standard input, gzip or plain, with a progress bar on a terminal and the
-//! rejects file if asked for.
+//! Opening the input: files or standard input, gzip or plain, several read as one, with a progress bar
+//! on a terminal and the rejects file if asked for. An input in a shape callfold does not read is
+//! refused with a hint before anything is read.
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Read};
 use std::path::Path;
+use std::rc::Rc;
 
-use callfold::{Counts, LogError, LogReader};
+use callfold::{Counts, Filter, LogError, LogReader};
 use flate2::bufread::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::LogArgs;
-use crate::failure::{Failure, read_failure};
+use crate::failure::{Failure, chain, read_failure};
+use crate::sources::{Concat, Layout, Tolerant, wrong_shape};
 
-/// The log to read: a file, or standard input for `-` or no argument; gzip is recognised by its magic
-/// bytes, so a `.gz` file or a compressed pipe both work.
-pub struct Input {
-    pub name: String,
-    pub reader: Box<dyn BufRead>,
-    progress: Option<ProgressBar>,
+/// An opened log: its reader (with the rejects file if asked), its progress bar, and where each input
+/// starts in it.
+pub struct OpenLog {
+    name: String,
+    pub log: LogReader<Box<dyn BufRead>>,
+    pub progress: Option<ProgressBar>,
+    rejects_name: String,
+    layout: Rc<RefCell<Layout>>,
 }
 
-impl Input {
-    pub fn open(args: &LogArgs) -> Result<Input, Failure> {
-        let path = args.file.as_deref().filter(|p| *p != Path::new("-"));
-        let Some(path) = path else {
-            return Input::decompressed(
-                "standard input".to_owned(),
-                Box::new(io::stdin().lock()),
-                None,
-            );
-        };
-        let name = path.display().to_string();
-        let fail = |source| Failure::Input {
-            name: name.clone(),
-            source,
-        };
-        if path.is_dir() {
-            return Err(fail(io::Error::new(
-                io::ErrorKind::IsADirectory,
-                "it is a directory",
-            )));
+/// What was read, once the log is done.
+pub struct Done {
+    pub counts: Counts,
+    /// Inputs whose gzip stream broke off (each reported like a bad line).
+    pub damaged: usize,
+}
+
+impl Done {
+    /// Whether reading found something to report: a bad line, or an input cut short.
+    pub fn findings(&self) -> bool {
+        self.counts.rejected > 0 || self.damaged > 0
+    }
+}
+
+impl OpenLog {
+    pub fn new(args: &LogArgs) -> Result<OpenLog, Failure> {
+        let layout = Rc::new(RefCell::new(Layout::default()));
+        let paths: Vec<&Path> = args.files.iter().map(std::path::PathBuf::as_path).collect();
+        if paths.is_empty() && io::stdin().is_terminal() {
+            return Err(Failure::Usage(
+                "no input: give a log FILE, or pipe one in (`-` reads standard input, even from a \
+                 terminal)"
+                    .to_owned(),
+            ));
         }
-        let file = File::open(path).map_err(fail)?;
-        let progress = (!args.quiet && io::stderr().is_terminal()).then(|| {
-            let bar = ProgressBar::new(file.metadata().map_or(0, |m| m.len()));
+        let total = paths
+            .iter()
+            .filter(|p| **p != Path::new("-"))
+            .filter_map(|p| p.metadata().ok())
+            .map(|m| m.len())
+            .sum();
+        let progress = (!args.quiet && io::stderr().is_terminal() && total > 0).then(|| {
+            let bar = ProgressBar::new(total);
             if let Ok(style) = ProgressStyle::with_template(
                 "{spinner} {bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}",
             ) {
@@ -51,59 +66,33 @@ impl Input {
             }
             bar
         });
-        let raw: Box<dyn Read> = match &progress {
-            Some(bar) => Box::new(bar.wrap_read(file)),
-            None => Box::new(file),
-        };
-        Input::decompressed(
-            name,
-            Box::new(BufReader::with_capacity(1 << 16, raw)),
-            progress,
-        )
-    }
-
-    fn decompressed(
-        name: String,
-        mut reader: Box<dyn BufRead>,
-        progress: Option<ProgressBar>,
-    ) -> Result<Input, Failure> {
-        let gzip = reader
-            .fill_buf()
-            .map_err(|source| Failure::Input {
-                name: name.clone(),
-                source,
-            })?
-            .starts_with(&[0x1f, 0x8b]);
-        if gzip {
-            reader = Box::new(BufReader::with_capacity(
-                1 << 16,
-                MultiGzDecoder::new(reader),
-            ));
+        let mut inputs = Vec::new();
+        for path in if paths.is_empty() {
+            vec![Path::new("-")]
+        } else {
+            paths
+        } {
+            inputs.push(open_one(path, progress.as_ref(), &layout)?);
         }
-        Ok(Input {
-            name,
-            reader,
-            progress,
-        })
-    }
-}
-
-/// An opened log: its reader (with the rejects file if asked) and progress bar.
-pub struct OpenLog {
-    name: String,
-    pub log: LogReader<Box<dyn BufRead>>,
-    pub progress: Option<ProgressBar>,
-    rejects_name: String,
-}
-
-impl OpenLog {
-    pub fn new(args: &LogArgs) -> Result<OpenLog, Failure> {
-        let Input {
-            name,
-            reader,
-            progress,
-        } = Input::open(args)?;
-        let mut log = LogReader::new(reader).with_max_line(args.max_line);
+        let name = match inputs.as_slice() {
+            [(name, _)] => name.clone(),
+            _ => format!("{} inputs", inputs.len()),
+        };
+        let reader: Box<dyn BufRead> = if inputs.len() == 1 {
+            inputs
+                .pop()
+                .map_or_else(|| Box::new(io::empty()) as Box<dyn BufRead>, |(_, r)| r)
+        } else {
+            Box::new(Concat::new(inputs, Rc::clone(&layout)))
+        };
+        let filter = Filter {
+            since: args.since,
+            until: args.until,
+            call: args.call.clone(),
+        };
+        let mut log = LogReader::new(reader)
+            .with_max_line(args.max_line)
+            .with_filter(filter);
         let rejects_name = args
             .rejects
             .as_deref()
@@ -120,6 +109,7 @@ impl OpenLog {
             log,
             progress,
             rejects_name,
+            layout,
         })
     }
 
@@ -134,22 +124,115 @@ impl OpenLog {
         }
     }
 
+    /// Turns a bad line into the words a user reads, and where it is: `line N: reason`, or with
+    /// several inputs, `FILE: line N: reason` with the input's own line number.
+    pub fn describer(&self) -> impl Fn(&LogError) -> String + use<> {
+        let layout = Rc::clone(&self.layout);
+        move |error| describe(&layout.borrow(), error)
+    }
+
     /// Reports a bad line, above the progress bar if there is one.
     pub fn report(
         progress: Option<&ProgressBar>,
-        bad_line: &mut impl FnMut(&LogError) -> Result<(), Failure>,
-        error: &LogError,
+        bad_line: &mut impl FnMut(&str) -> Result<(), Failure>,
+        text: &str,
     ) -> Result<(), Failure> {
         match progress {
-            Some(bar) => bar.suspend(|| bad_line(error)),
-            None => bad_line(error),
+            Some(bar) => bar.suspend(|| bad_line(text)),
+            None => bad_line(text),
         }
     }
 
-    pub fn finish(self) -> Counts {
+    /// Ends the reading: clears the progress bar, and reports each input cut short.
+    pub fn finish(
+        self,
+        bad_line: &mut impl FnMut(&str) -> Result<(), Failure>,
+    ) -> Result<Done, Failure> {
         if let Some(bar) = self.progress {
             bar.finish_and_clear();
         }
-        self.log.counts()
+        let layout = self.layout.borrow();
+        for damage in &layout.damages {
+            bad_line(&format!(
+                "{}: line {}: the gzip stream breaks off after {} bytes ({}); the lines before were read",
+                damage.name, damage.line, damage.bytes, damage.error
+            ))?;
+        }
+        Ok(Done {
+            counts: self.log.counts(),
+            damaged: layout.damages.len(),
+        })
     }
+}
+
+/// A bad line in words, placed in its input when there are several.
+fn describe(layout: &Layout, error: &LogError) -> String {
+    let text = chain(error);
+    match layout.locate(error.line()) {
+        Some((name, line)) => {
+            let rest = text
+                .strip_prefix(&format!("line {}", error.line()))
+                .unwrap_or(&text);
+            format!("{name}: line {line}{rest}")
+        }
+        None => text,
+    }
+}
+
+/// One input, ready to read: its name and a reader of its log, decompressed.
+fn open_one(
+    path: &Path,
+    progress: Option<&ProgressBar>,
+    layout: &Rc<RefCell<Layout>>,
+) -> Result<(String, Box<dyn BufRead>), Failure> {
+    if path == Path::new("-") {
+        return decompressed(
+            "standard input".to_owned(),
+            Box::new(io::stdin().lock()),
+            layout,
+        );
+    }
+    let name = path.display().to_string();
+    let fail = |source| Failure::Input {
+        name: name.clone(),
+        source,
+    };
+    if path.is_dir() {
+        return Err(fail(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "it is a directory",
+        )));
+    }
+    let file = File::open(path).map_err(fail)?;
+    let raw: Box<dyn Read> = match progress {
+        Some(bar) => Box::new(bar.wrap_read(file)),
+        None => Box::new(file),
+    };
+    decompressed(
+        name,
+        Box::new(BufReader::with_capacity(1 << 16, raw)),
+        layout,
+    )
+}
+
+/// The log in `reader`: gzip is recognised by its magic bytes (a `.gz` file or a compressed pipe), and
+/// read up to where its stream breaks off, if it does; a shape callfold does not read is refused.
+fn decompressed(
+    name: String,
+    mut reader: Box<dyn BufRead>,
+    layout: &Rc<RefCell<Layout>>,
+) -> Result<(String, Box<dyn BufRead>), Failure> {
+    let fail = |source| Failure::Input {
+        name: name.clone(),
+        source,
+    };
+    let gzip = reader.fill_buf().map_err(fail)?.starts_with(&[0x1f, 0x8b]);
+    if gzip {
+        let stream = Tolerant::new(MultiGzDecoder::new(reader), name.clone(), Rc::clone(layout));
+        reader = Box::new(BufReader::with_capacity(1 << 16, stream));
+    }
+    if let Some(hint) = wrong_shape(reader.fill_buf().map_err(fail)?) {
+        return Err(Failure::Shape { name, hint });
+    }
+    Ok((name, reader))
 }

@@ -12,8 +12,9 @@ use crate::replay::for_each_call;
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Aligned text for people
-    Text,
+    /// Aligned text for people (also: text)
+    #[value(alias = "text")]
+    Table,
     /// One JSON object
     Json,
 }
@@ -26,24 +27,38 @@ pub enum By {
     Cause,
     /// Each leg's tag
     Tag,
+    /// The hour (UTC) each leg was placed in
+    Hour,
+    /// The day (UTC) each leg was placed in
+    Day,
+    /// Each call's accountId
+    Account,
+    /// Each call's applicationId
+    Application,
 }
 
 /// Arguments of `callfold stats`.
 #[derive(clap::Args)]
 #[command(
     long_about = "Telecom figures over the transfer legs of a log: legs by outcome and by cause (verbatim), \
-ASR (answered legs / ended legs), connected calls / calls, ACD (mean talk) with talk p50/p95, ring p50/p95/max, \
-queue p50/p95, and open, stale, violating and conflicting legs. Percentiles are exact (nearest rank)."
+ASR per attempt (answered <Transfer>s / decided ones, so that the losers of simultaneous ringing do not count \
+against it), the leg answer rate (answered legs / ended legs), connected calls / calls, ACD (mean talk) with \
+talk p50/p95, ring p50/p95/max, queue p50/p95, and open, stale, violating and conflicting legs. Percentiles \
+are exact (nearest rank)."
 )]
 pub struct Args {
     #[command(flatten)]
     calls: CallArgs,
     /// Output format
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, value_enum, default_value = "table")]
     format: Format,
     /// Give the figures per group
     #[arg(long, value_enum)]
     by: Option<By>,
+    /// With --by: only the N groups with the most legs, the biggest first (without it, every group,
+    /// sorted by name)
+    #[arg(long, value_name = "N", requires = "by")]
+    top: Option<usize>,
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {
@@ -51,13 +66,17 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         By::TransferTo => GroupBy::TransferTo,
         By::Cause => GroupBy::Cause,
         By::Tag => GroupBy::Tag,
+        By::Hour => GroupBy::Hour,
+        By::Day => GroupBy::Day,
+        By::Account => GroupBy::Account,
+        By::Application => GroupBy::Application,
     });
     let mut builder = StatsBuilder::new(by);
-    let (counts, late) = for_each_call(&args.calls, |call| {
+    let (done, late) = for_each_call(&args.calls, |call| {
         builder.add(call);
         Ok(())
     })?;
-    let groups = builder.finish();
+    let groups = builder.finish_top(args.top);
     let mut out = stdout();
     match (args.format, by) {
         (Format::Json, None) => {
@@ -74,7 +93,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
             )
             .map_err(std::io::Error::from)?;
         }
-        (Format::Text, _) => {
+        (Format::Table, _) => {
             for (i, (key, stats)) in groups.iter().enumerate() {
                 if let Some(by) = by {
                     if i > 0 {
@@ -91,7 +110,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     }
     out.flush()?;
     let findings = late
-        || counts.rejected > 0
+        || done.findings()
         || groups
             .iter()
             .any(|(_, s)| s.with_violations + s.with_conflicts > 0);
@@ -127,8 +146,16 @@ fn write_text(out: &mut impl Write, s: &Stats) -> std::io::Result<()> {
     }
     writeln!(
         out,
-        "ASR               {} ({} answered / {} ended)",
+        "ASR per attempt   {} ({} answered / {} decided attempts, {} in all)",
         percent(s.asr),
+        s.answered_attempts,
+        s.decided_attempts,
+        s.attempts
+    )?;
+    writeln!(
+        out,
+        "leg answer rate   {} ({} answered / {} ended legs)",
+        percent(s.leg_answer_rate),
         s.answered,
         s.ended
     )?;
