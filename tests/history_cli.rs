@@ -338,9 +338,61 @@ fn table_for_people_and_json_for_pipes() {
         lines[1..].iter().all(|l| l[at..].starts_with("c-")),
         "{table}"
     );
+    assert!(
+        lines[0].contains("START (UTC)"),
+        "times say they are UTC: {table}"
+    );
     // Not a terminal: JSON by default.
     let out = callfold(&["history", SAMPLE], None);
     assert!(text(&out.stdout).starts_with('{'));
+}
+
+#[test]
+fn the_compact_table_fits_a_terminal_and_keeps_every_leg() {
+    // The shipped sample has Bandwidth's 47-character ids.
+    let sample = "samples/transfers.jsonl";
+    let wide = callfold(&["history", sample, "--format", "table"], None);
+    let wide = text(&wide.stdout);
+    let out = callfold(&["history", sample, "--format", "compact"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let compact = text(&out.stdout);
+    let lines: Vec<&str> = compact.lines().collect();
+    assert_eq!(
+        lines.len(),
+        wide.lines().count(),
+        "one row per leg: {compact}"
+    );
+    assert!(lines[0].contains("START (UTC)") && !lines[0].contains("CAUSE"));
+    // Everything but the notes fits in 100 columns; the wide table does not.
+    let notes = lines[0].find("NOTES").unwrap();
+    assert!(notes <= 100, "{compact}");
+    assert!(wide.lines().next().unwrap().find("NOTES").unwrap() > 100);
+    // Ids are cut to `c-` and 6 hex digits; all legs started on one day, so starts are times of day.
+    assert!(compact.contains("c-294166…"), "{compact}");
+    assert!(lines[1].contains(" 14:00:11 "), "{compact}");
+    assert!(!compact.contains("11-23"), "{compact}");
+    assert!(compact.contains("placed-by:enqueuedTime"));
+
+    // Across midnight, each start keeps its day.
+    let two_days = [
+        ("c-a1", "2026-11-23T23:59:58.000Z"),
+        ("c-b2", "2026-11-24T00:00:03.000Z"),
+    ]
+    .map(|(id, start)| {
+        format!(
+            r#"{{"eventType":"transferDisconnect","eventTime":"{start}","callId":"{id}","parentCallId":"c-p","startTime":"{start}","endTime":"{start}","cause":"busy"}}"#
+        )
+    })
+    .join("\n");
+    let out = callfold(
+        &["history", "-", "--format", "compact"],
+        Some(two_days.as_bytes()),
+    );
+    let compact = text(&out.stdout);
+    assert!(
+        compact.contains("11-23 23:59:58") && compact.contains("11-24 00:00:03"),
+        "{compact}"
+    );
 }
 
 #[test]

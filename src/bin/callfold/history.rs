@@ -3,12 +3,13 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use callfold::{Call, Leg, PlacedBy};
+use callfold::Call;
 
 use crate::args::CallArgs;
 use crate::failure::Failure;
-use crate::format::{human_ms, stdout};
+use crate::format::stdout;
 use crate::replay::map_calls;
+use crate::table::{self, Shape};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -16,8 +17,11 @@ pub enum Format {
     Json,
     /// One row per leg under a header row (call-detail records)
     Csv,
-    /// A table for people, with durations like 1m04s
+    /// A table for people, with durations like 1m04s: every column, wide (ids are 47 characters)
     Table,
+    /// The table in short, for a terminal: ids cut to `c-` and 6 hex digits, the start's day only
+    /// when the legs span more than one, no TO and CAUSE columns: 100 columns or fewer, notes aside
+    Compact,
 }
 
 /// Arguments of `callfold history`.
@@ -31,14 +35,14 @@ connected, not-connected or open."
 pub struct Args {
     #[command(flatten)]
     calls: CallArgs,
-    /// Output format [default: table when stdout is a terminal, json otherwise]
+    /// Output format [default: compact when stdout is a terminal, json otherwise]
     #[arg(long, value_enum)]
     format: Option<Format>,
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
-        Format::Table
+        Format::Compact
     } else {
         Format::Json
     });
@@ -59,8 +63,10 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
             Ok(())
         },
     )?;
-    if format == Format::Table {
-        write_table(&mut out, &rows)?;
+    match format {
+        Format::Table => table::write(&mut out, Shape::Wide, &rows)?,
+        Format::Compact => table::write(&mut out, Shape::Compact, &rows)?,
+        Format::Json | Format::Csv => {}
     }
     out.flush()?;
     Ok(crate::exit(findings || late || done.findings()))
@@ -70,7 +76,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
 /// bytes, or table rows (kept, to align the whole table), and whether a leg has conflicts or violations.
 struct Formatted {
     bytes: Vec<u8>,
-    rows: Vec<[String; 13]>,
+    rows: Vec<Vec<String>>,
     findings: bool,
 }
 
@@ -98,7 +104,8 @@ impl Formatted {
                 }
                 csv.flush()?;
             }
-            Format::Table => formatted.rows = calls.iter().flat_map(table_rows).collect(),
+            Format::Table => formatted.rows = table::rows(calls, Shape::Wide),
+            Format::Compact => formatted.rows = table::rows(calls, Shape::Compact),
         }
         Ok(formatted)
     }
@@ -114,109 +121,6 @@ fn csv_writer<W: Write>(out: W) -> csv::Writer<W> {
 fn write_csv(csv: &mut csv::Writer<impl Write>, call: &Call<'_>) -> Result<(), Failure> {
     for row in call.csv_rows() {
         csv.write_record(row.iter().map(|value| value.as_bytes()))?;
-    }
-    Ok(())
-}
-
-fn notes(leg: &Leg, stale: bool, placed_by: PlacedBy) -> String {
-    let mut notes: Vec<String> = leg
-        .violations()
-        .iter()
-        .map(|v| v.code().to_owned())
-        .collect();
-    notes.extend(
-        leg.conflicts()
-            .iter()
-            .map(|c| format!("conflict:{}", c.field())),
-    );
-    if stale {
-        notes.push("stale".to_owned());
-    }
-    if let Some(field) = placed_by.unusual() {
-        notes.push(format!("placed-by:{field}"));
-    }
-    if leg.duplicates() > 0 {
-        notes.push(format!("redelivered:{}", leg.duplicates()));
-    }
-    notes.join(" ")
-}
-
-const TABLE_HEADER: [&str; 13] = [
-    "CALL", "OUTCOME", "#", "LEG", "TO", "STATE", "RESULT", "CAUSE", "START", "QUEUE", "RING",
-    "TALK", "NOTES",
-];
-
-fn table_rows(call: &Call<'_>) -> Vec<[String; 13]> {
-    let mut rows = Vec::new();
-    let mut first = true;
-    for attempt in &call.attempts {
-        for placed in &attempt.legs {
-            let leg = placed.leg;
-            let (call_id, outcome) = if first {
-                (
-                    call.call_id
-                        .map_or("(no parent)".to_owned(), ToString::to_string),
-                    call.outcome.as_str().to_owned(),
-                )
-            } else {
-                (String::new(), String::new())
-            };
-            first = false;
-            rows.push([
-                call_id,
-                outcome,
-                attempt.number.to_string(),
-                leg.call_id().to_string(),
-                leg.transfer_to().unwrap_or("-").to_owned(),
-                leg.state().to_string(),
-                leg.outcome().map_or("-".to_owned(), |o| o.to_string()),
-                leg.cause().map_or("-".to_owned(), ToString::to_string),
-                leg.start_time().map_or("-".to_owned(), |t| {
-                    t.format("%Y-%m-%d %H:%M:%S").to_string()
-                }),
-                human_ms(leg.queue_ms()),
-                human_ms(leg.ring_ms()),
-                human_ms(leg.talk_ms()),
-                notes(leg, placed.stale.is_some(), placed.placed_by),
-            ]);
-        }
-    }
-    rows
-}
-
-fn write_table(out: &mut impl Write, rows: &[[String; 13]]) -> std::io::Result<()> {
-    let header = TABLE_HEADER;
-    let mut widths = header.map(str::len);
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |out: &mut dyn Write, cells: &[&str]| -> std::io::Result<()> {
-        let mut text = String::new();
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            if i + 1 == cells.len() {
-                text.push_str(cell);
-            } else {
-                // Numbers and durations read best right-aligned.
-                let right = matches!(i, 2 | 9..=11);
-                let pad = w - cell.chars().count();
-                let padding = " ".repeat(pad);
-                if right {
-                    text.push_str(&padding);
-                    text.push_str(cell);
-                } else {
-                    text.push_str(cell);
-                    text.push_str(&padding);
-                }
-                text.push_str("  ");
-            }
-        }
-        writeln!(out, "{}", text.trim_end())
-    };
-    line(out, &header)?;
-    for row in rows {
-        line(out, &row.iter().map(String::as_str).collect::<Vec<_>>())?;
     }
     Ok(())
 }

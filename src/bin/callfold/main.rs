@@ -14,6 +14,7 @@ mod open;
 mod replay;
 mod sources;
 mod stats;
+mod table;
 
 use std::process::ExitCode;
 
