@@ -15,13 +15,14 @@
 //!   [`Direction`], [`CallId`]), with [`DecodeError`]; the field table, the flat scanner and the serde
 //!   reader.
 //! - `fold`: the laws of the fold: [`Leg`], its [`State`], [`Outcome`] and [`EndCause`], its
-//!   [`Conflict`]s and [`Violation`]s; the compact facts and the deliveries.
-//! - `tracker`: the live API, [`Tracker`] ([`Update`], [`LegUpdate`]), and the table of legs every fold
-//!   keeps.
-//! - `replay`: reading logs ([`LogReader`], [`Counts`], [`LogError`]) and folding them on many threads
-//!   ([`Leg::replay`], [`Stop`]).
+//!   [`Conflict`]s and [`Violation`]s; the compact facts, the deliveries, and the table of legs every
+//!   fold keeps.
+//! - `replay`: reading logs ([`LogReader`], [`Counts`], [`LogError`]), picking callbacks ([`Filter`])
+//!   and folding them on many threads ([`Leg::replay`], [`Stop`]).
 //! - `history`: calls from legs: [`History`], [`Call`], [`Attempt`], [`Placed`], [`CallOutcome`],
-//!   [`Stale`] legs, [`StreamingHistory`] for large logs, [`Stats`].
+//!   [`Stale`] legs and why ([`StaleReason`]), [`StreamingHistory`] for large logs, [`Stats`].
+//! - `tracker`: the live API, a history fed one body at a time: [`Tracker`] ([`Update`], [`LegUpdate`],
+//!   [`Swept`]).
 //! - `output`: the records callfold writes ([`Leg::write_json`], [`Call::write_json`], their
 //!   `Serialize`), each defined once.
 //! - `testing` (feature `proptest`): the [`strategy`] module and [`generate()`].
