@@ -371,6 +371,109 @@ fn lost_disconnects_never_make_the_tracker_refuse_for_good() {
     ));
 }
 
+/// A day of traffic whose every `transferDisconnect` is lost, through a tracker bounded at 1,000 legs:
+/// it refuses new legs only while all it holds are still within their time, sweeps them once they are
+/// stale, and accounts for every leg it took. Ringing legs, and answered ones whose A-leg hung up.
+#[test]
+fn a_day_of_lost_disconnects_never_fills_a_bounded_tracker() {
+    let max = 1_000;
+    let t0 = at("2026-11-23T00:00:00Z");
+    let mut tracker = Tracker::new()
+        .with_max_legs(max)
+        .with_retention(TimeDelta::minutes(10));
+    let (mut taken, mut refused, mut swept, mut refused_in_a_row) = (0usize, 0usize, 0usize, 0);
+    let mut longest_refusal = 0;
+    // One call every 100 ms for a day's worth of 20,000 calls (33 min of traffic).
+    for i in 0..20_000i64 {
+        let now = t0 + TimeDelta::milliseconds(100 * i);
+        let time = callfold::format_timestamp(&now);
+        let body = if i % 2 == 0 {
+            format!(
+                r#"{{"eventType":"transferRinging","callId":"c-b{i}","parentCallId":"c-a{i}","startTime":"{time}"}}"#
+            )
+        } else {
+            format!(
+                r#"{{"eventType":"transferAnswer","callId":"c-b{i}","parentCallId":"c-a{i}","startTime":"{time}","answerTime":"{time}"}}"#
+            )
+        };
+        match tracker.feed_at(body.as_bytes(), now).unwrap() {
+            Update::Leg(change) => {
+                taken += 1;
+                swept += change.swept.len();
+                assert!(change.swept.iter().all(|s| {
+                    let code = s.stale.reason.code();
+                    code == "unanswered" || code == "call-ended"
+                }));
+                refused_in_a_row = 0;
+            }
+            Update::Refused { .. } => {
+                refused += 1;
+                refused_in_a_row += 1;
+                longest_refusal = longest_refusal.max(refused_in_a_row);
+            }
+            other => panic!("{other:?}"),
+        }
+        // The A-leg of an answered call hangs up 10 s after its answer; its leg's end never comes.
+        if i % 2 == 1 {
+            let end = callfold::format_timestamp(&(now + TimeDelta::seconds(10)));
+            let hangup = format!(
+                r#"{{"eventType":"disconnect","callId":"c-a{i}","endTime":"{end}","cause":"hangup"}}"#
+            );
+            tracker.feed_at(hangup.as_bytes(), now).unwrap();
+        }
+        assert!(tracker.len() <= max);
+    }
+    // Every leg taken is held or was swept, with a reason.
+    assert_eq!(taken, tracker.len() + swept);
+    // At the bound a leg is taken as one becomes stale (1,000 legs in about 335 s): some 5,000 of the
+    // 20,000 in 2,000 s.
+    assert!(swept > 4 * max, "swept {swept}");
+    // A full tracker refuses while its legs are young (1,000 legs are 100 s of traffic; the first
+    // becomes stale 340 s after it came), never for longer.
+    assert!(refused > 0);
+    assert!(
+        longest_refusal <= 3_400,
+        "refused {longest_refusal} in a row"
+    );
+}
+
+/// Made-up legs that look stale the moment they come (a `startTime` long past) take each other's place
+/// at the bound, never a live leg's; and each costs a step, not a look at every leg held (200,000 of
+/// them against 10,000 legs would take minutes otherwise).
+#[test]
+fn a_flood_of_legs_already_stale_sweeps_only_itself() {
+    let max = 10_000;
+    let now = at("2026-11-23T14:00:00Z");
+    let mut tracker = Tracker::new().with_max_legs(max);
+    // Live legs in all places but one.
+    for i in 0..max - 1 {
+        let live = format!(
+            r#"{{"eventType":"transferRinging","callId":"c-live{i}","parentCallId":"c-a{i}","startTime":"2026-11-23T13:59:00Z"}}"#
+        );
+        assert!(matches!(
+            tracker.feed_at(live.as_bytes(), now).unwrap(),
+            Update::Leg(_)
+        ));
+    }
+    let mut swept = 0;
+    for i in 0..200_000 {
+        let forged = format!(
+            r#"{{"eventType":"transferRinging","callId":"c-forged{i}","parentCallId":"c-x{i}","startTime":"2020-01-01T00:00:00Z"}}"#
+        );
+        let change = leg_update(tracker.feed_at(forged.as_bytes(), now).unwrap());
+        assert!(
+            change
+                .swept
+                .iter()
+                .all(|s| s.leg.call_id().as_str().starts_with("c-forged"))
+        );
+        swept += change.swept.len();
+    }
+    assert_eq!(swept, 200_000 - 1);
+    assert_eq!(tracker.len(), max);
+    assert!(tracker.leg("c-live0").is_some() && tracker.leg("c-forged199999").is_some());
+}
+
 /// Every update serializes, to be logged or forwarded.
 #[test]
 fn updates_serialize_with_their_conflicts_violations_and_swept_legs() {

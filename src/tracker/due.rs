@@ -1,7 +1,8 @@
-//! Ids in the order of an instant by the caller's clock (when a leg ended, when a call was last heard
-//! of), taken off when due.
+//! Ids in the order of an instant: by the caller's clock (when a leg ended, when a call was last heard
+//! of), taken off when due; and by when each leg becomes stale, in any order.
 
-use std::collections::{HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::hash::RandomState;
 
 use chrono::{DateTime, Utc};
@@ -59,6 +60,46 @@ impl Due {
     }
 }
 
+/// When each leg becomes stale, soonest first: an entry is pushed each time a leg's instant may have
+/// changed, and old entries are left behind, so an entry is a hint to judge its leg again, not a fact.
+/// Every leg that can become stale has an entry at its current instant, so the soonest entry is a
+/// lower bound on when the next leg becomes stale.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Deadlines {
+    heap: BinaryHeap<Reverse<(DateTime<Utc>, CallId)>>,
+}
+
+impl Deadlines {
+    pub(crate) fn push(&mut self, at: DateTime<Utc>, id: CallId) {
+        self.heap.push(Reverse((at, id)));
+    }
+
+    /// The soonest instant, a lower bound on when the next leg becomes stale.
+    pub(crate) fn soonest(&self) -> Option<DateTime<Utc>> {
+        self.heap.peek().map(|Reverse((at, _))| *at)
+    }
+
+    /// Takes off the soonest entry if it is before `now`.
+    pub(crate) fn pop_before(&mut self, now: DateTime<Utc>) -> Option<(DateTime<Utc>, CallId)> {
+        if self.soonest()? < now {
+            self.heap.pop().map(|Reverse(entry)| entry)
+        } else {
+            None
+        }
+    }
+
+    /// Whether the entries left behind are most of the heap (more than twice `held`, the legs held):
+    /// then it should be made anew.
+    pub(crate) fn is_bloated(&self, held: usize) -> bool {
+        self.heap.len() > 2 * held + 64
+    }
+
+    /// Starts again from these entries.
+    pub(crate) fn rebuild(&mut self, entries: impl IntoIterator<Item = (DateTime<Utc>, CallId)>) {
+        self.heap = entries.into_iter().map(Reverse).collect();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,6 +116,24 @@ mod tests {
         assert_eq!(due.pop_first(|at| at <= t(2)), None);
         assert_eq!(due.pop_first(|_| true), Some((t(3), id("c-1"))));
         assert_eq!(due.pop_first(|_| true), None);
+    }
+
+    #[test]
+    fn deadlines_come_off_soonest_first_and_only_before_now() {
+        let t = |s| DateTime::from_timestamp(s, 0).unwrap();
+        let id = |s: &str| s.parse::<CallId>().unwrap();
+        let mut deadlines = Deadlines::default();
+        deadlines.push(t(30), id("c-3"));
+        deadlines.push(t(10), id("c-1"));
+        deadlines.push(t(20), id("c-2"));
+        assert_eq!(deadlines.soonest(), Some(t(10)));
+        assert_eq!(deadlines.pop_before(t(10)), None);
+        assert_eq!(deadlines.pop_before(t(25)), Some((t(10), id("c-1"))));
+        assert_eq!(deadlines.pop_before(t(25)), Some((t(20), id("c-2"))));
+        assert_eq!(deadlines.pop_before(t(25)), None);
+        assert!(!deadlines.is_bloated(0));
+        deadlines.rebuild([(t(5), id("c-5"))]);
+        assert_eq!(deadlines.pop_before(t(99)), Some((t(5), id("c-5"))));
     }
 
     #[test]

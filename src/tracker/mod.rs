@@ -19,7 +19,7 @@ use crate::fold::{Applied, IdMap, Leg, LegTable, State};
 use crate::history::{
     ALeg, Call, HistoryOptions, NO_A_LEG, Stale, build_call, judge_stale, stale_at,
 };
-use due::Due;
+use due::{Deadlines, Due};
 
 /// The legs and calls an app is running, fed one callback body at a time.
 ///
@@ -56,10 +56,9 @@ pub struct Tracker {
     ends: Due,
     /// The calls, when each was last heard of: kept with a retention or a maximum.
     heard: Due,
-    /// No held leg is stale before this instant (a lower bound, kept as legs and calls change; `None`
-    /// when no held leg can become stale), so that making room at the bound looks for stale legs only
-    /// when there may be one.
-    next_stale: Option<DateTime<Utc>>,
+    /// When each held leg becomes stale, soonest first, so that sweeping (at the bound, or when the
+    /// app asks) judges only the legs that may be stale, not every leg.
+    deadlines: Deadlines,
 }
 
 impl Default for Tracker {
@@ -84,7 +83,7 @@ impl Tracker {
             max_legs: None,
             ends: Due::default(),
             heard: Due::default(),
-            next_stale: None,
+            deadlines: Deadlines::default(),
         }
     }
 
@@ -110,11 +109,12 @@ impl Tracker {
         self
     }
 
-    /// Bounds the legs held, and the calls. When a new leg would pass the bound, room is made: the leg
-    /// that ended first goes, or else the [stale](Tracker::stale) legs are [swept](Tracker::sweep) (and
-    /// reported in [`LegUpdate::swept`]). When no leg has ended and none is stale, the new leg is
-    /// refused ([`Update::Refused`]), so that a flood of made-up call ids cannot push out the calls in
-    /// progress. Calls make room the same way, from calls no held leg names.
+    /// Bounds the legs held, and the calls (at twice as many). When a new leg would pass the bound,
+    /// room is made: the leg that ended first goes, or else the [stale](Tracker::stale) legs are
+    /// [swept](Tracker::sweep) (and reported in [`LegUpdate::swept`]). When no leg has ended and none
+    /// is stale, the new leg is refused ([`Update::Refused`]), so that a flood of made-up call ids
+    /// cannot push out the calls in progress. A new call takes the place of the call heard of longest
+    /// ago that no held leg names (at most half of them are named).
     ///
     /// ```
     /// use callfold::{Tracker, Update};
@@ -149,6 +149,8 @@ impl Tracker {
     #[must_use]
     pub fn with_options(mut self, options: HistoryOptions) -> Self {
         self.options = options;
+        // The legs already held become stale at other instants under the new options.
+        self.rebuild_deadlines();
         self
     }
 
@@ -223,7 +225,7 @@ impl Tracker {
             max_legs,
         };
         if !view.is_leg_event() {
-            if !self.make_room_for_call(view.call_id) {
+            if !self.make_room_for_call(view.call_id, now) {
                 return refused();
             }
             self.observe_call(view.call_id, &view, now);
@@ -247,7 +249,7 @@ impl Tracker {
         // The leg comes first: at the bound, its call's facts (from, to) are kept only if there is
         // room for them.
         if let Some(parent) = view.parent_call_id
-            && self.make_room_for_call(parent)
+            && self.make_room_for_call(parent, now)
         {
             self.observe_call(parent, &view, now);
         }
@@ -298,15 +300,34 @@ impl Tracker {
         }
     }
 
-    /// Lowers `next_stale` to when the leg becomes stale, if sooner.
+    /// Notes when the leg becomes stale, as it may have changed.
     fn note_stale_at(&mut self, id: &str) {
         let Some(leg) = self.legs.leg(id) else { return };
         let call = leg
             .parent_call_id()
             .and_then(|parent| self.calls.get(parent));
         if let Some(at) = stale_at(leg, call.map(|a| &**a), &self.options) {
-            self.next_stale = Some(self.next_stale.map_or(at, |next| next.min(at)));
+            self.deadlines.push(at, leg.call_id().clone());
+            if self.deadlines.is_bloated(self.legs.len()) {
+                self.rebuild_deadlines();
+            }
         }
+    }
+
+    /// Makes the deadlines anew from the legs held: one entry each.
+    fn rebuild_deadlines(&mut self) {
+        let entries: Vec<(DateTime<Utc>, CallId)> = self
+            .legs
+            .legs()
+            .filter_map(|leg| {
+                let call = leg
+                    .parent_call_id()
+                    .and_then(|parent| self.calls.get(parent));
+                let at = stale_at(leg, call.map(|a| &**a), &self.options)?;
+                Some((at, leg.call_id().clone()))
+            })
+            .collect();
+        self.deadlines.rebuild(entries);
     }
 
     /// Whether the tracker keeps the instants retention and the bound need.
@@ -314,9 +335,16 @@ impl Tracker {
         self.retention.is_some() || self.max_legs.is_some()
     }
 
-    /// The most legs (and calls) the tracker holds: the maximum set, or no bound.
+    /// The most legs the tracker holds: the maximum set, or no bound.
     fn most(&self) -> usize {
         self.max_legs.unwrap_or(usize::MAX)
+    }
+
+    /// The most calls the tracker holds: twice the legs, so that at most half of them are named by a
+    /// held leg, and room for a call is found among the others in a step or two.
+    fn most_calls(&self) -> usize {
+        self.max_legs
+            .map_or(usize::MAX, |most| most.saturating_mul(2))
     }
 
     /// Room for a leg with this id: it is held, or the tracker is under its maximum, or room was made
@@ -330,7 +358,7 @@ impl Tracker {
             self.remove(first.as_str());
             return Some(Vec::new());
         }
-        if self.next_stale.is_none_or(|next| now <= next) {
+        if self.deadlines.soonest().is_none_or(|next| now <= next) {
             return None;
         }
         let swept = self.sweep(now);
@@ -339,24 +367,26 @@ impl Tracker {
 
     /// True when a call with this id is held or can be: under the maximum, or after forgetting the call
     /// heard of longest ago that no held leg names.
-    fn make_room_for_call(&mut self, id: &str) -> bool {
-        if self.calls.len() < self.most() || self.calls.contains_key(id) {
+    fn make_room_for_call(&mut self, id: &str, now: DateTime<Utc>) -> bool {
+        if self.calls.len() < self.most_calls() || self.calls.contains_key(id) {
             return true;
         }
         let mut named = Vec::new();
         let mut room = false;
-        while let Some((at, call)) = self.heard.pop_first(|_| true) {
+        while let Some((_, call)) = self.heard.pop_first(|_| true) {
             if self.legs.children_of(call.as_str()).next().is_some() {
-                named.push((at, call));
+                named.push(call);
             } else {
                 self.calls.remove(&call);
                 room = true;
                 break;
             }
         }
-        // Calls still named by a leg keep their place in time.
-        for (at, call) in named.into_iter().rev() {
-            self.heard.push(at, call);
+        // A call still named by a leg is judged again later, as `evict` does: queued at `now`, it is
+        // not looked at again until the calls before it have been, so each is passed over once a
+        // round rather than at every new call.
+        for call in named {
+            self.heard.push(now, call);
         }
         room
     }
@@ -417,13 +447,16 @@ impl Tracker {
         let mut stale: Vec<(&Leg, Stale)> = self
             .legs
             .legs()
-            .filter_map(|leg| {
-                let call = leg.parent_call_id().and_then(|id| self.calls.get(id));
-                judge_stale(leg, call.map(|a| &**a), &self.options, now).map(|s| (leg, s))
-            })
+            .filter_map(|leg| Some((leg, self.judge(leg, now)?)))
             .collect();
         stale.sort_by(|a, b| a.0.call_id().cmp(b.0.call_id()));
         stale
+    }
+
+    /// Whether a held leg is stale at `now`, and why.
+    fn judge(&self, leg: &Leg, now: DateTime<Utc>) -> Option<Stale> {
+        let call = leg.parent_call_id().and_then(|id| self.calls.get(id));
+        judge_stale(leg, call.map(|a| &**a), &self.options, now)
     }
 
     /// Drops every leg that is [stale](Tracker::stale) at `now`, and gives each back with why, so
@@ -442,15 +475,19 @@ impl Tracker {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn sweep(&mut self, now: DateTime<Utc>) -> Vec<Swept> {
-        let stale: Vec<(CallId, Stale)> = self
-            .stale(now)
-            .into_iter()
-            .map(|(leg, stale)| (leg.call_id().clone(), stale))
-            .collect();
-        stale
-            .into_iter()
-            .filter_map(|(id, stale)| self.remove(id.as_str()).map(|leg| Swept { leg, stale }))
-            .collect()
+        // Only the legs whose deadline has passed can be stale: each is judged again (its deadline
+        // may have moved since), and the others are not looked at.
+        let mut swept = Vec::new();
+        while let Some((_, id)) = self.deadlines.pop_before(now) {
+            let Some(stale) = self.leg(&id).and_then(|leg| self.judge(leg, now)) else {
+                continue;
+            };
+            if let Some(leg) = self.remove(id.as_str()) {
+                swept.push(Swept { leg, stale });
+            }
+        }
+        swept.sort_by(|a, b| a.leg.call_id().cmp(b.leg.call_id()));
+        swept
     }
 
     /// Removes a leg (and its place in the parent index), returning it.
