@@ -632,6 +632,39 @@ fn stats_by_hour_and_account_and_the_top_groups_by_volume() {
     assert_eq!(keys(&top), ["open", "hangup"]);
     let out = callfold(&["stats", HISTORY, "--top", "2"], None);
     assert_eq!(out.status.code(), Some(2), "--top needs --by");
+    // The exit code is over every group, not only those --top shows: the one leg with a violation
+    // (answered despite busy) dials the smaller group.
+    let log = [
+        ("c-b1", "c-a1", "+1666", "hangup", "acc-1", "app-1"),
+        ("c-b2", "c-a2", "+1666", "hangup", "acc-1", "app-2"),
+        ("c-b3", "c-a3", "+1555", "busy", "acc-2", "app-2"),
+    ]
+    .map(|(leg, call, to, cause, account, application)| {
+        format!(
+            r#"{{"eventType":"transferDisconnect","callId":"{leg}","parentCallId":"{call}","transferTo":"{to}","accountId":"{account}","applicationId":"{application}","startTime":"2026-11-23T14:00:00Z","answerTime":"2026-11-23T14:00:05Z","endTime":"2026-11-23T14:01:00Z","cause":"{cause}"}}"#
+        )
+    })
+    .join("\n");
+    let stats = |args: &[&str]| {
+        callfold(
+            &[&["stats", "-", "--format", "json"], args].concat(),
+            Some(log.as_bytes()),
+        )
+    };
+    let top = stats(&["--by", "transfer-to", "--top", "1"]);
+    let shown: Value = serde_json::from_slice(&top.stdout).unwrap();
+    assert_eq!(keys(&shown), ["+1666"]);
+    assert_eq!(shown["groups"][0]["stats"]["withViolations"], 0);
+    assert_eq!(
+        top.status.code(),
+        Some(1),
+        "the +1555 leg's violation still counts"
+    );
+    // Calls by the account and the application their callbacks name.
+    let by = |group| -> Value { serde_json::from_slice(&stats(&["--by", group]).stdout).unwrap() };
+    assert_eq!(keys(&by("account")), ["acc-1", "acc-2"]);
+    assert_eq!(keys(&by("application")), ["app-1", "app-2"]);
+    assert_eq!(by("application")["groups"][1]["stats"]["legs"], 2);
     // table is the people's format, as in history; text still works.
     let table = callfold(&["stats", HISTORY, "--format", "table"], None);
     let text = callfold(&["stats", HISTORY, "--format", "text"], None);

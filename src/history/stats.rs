@@ -196,6 +196,32 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// The `n` groups with the most legs, the biggest first (equal volumes keep their order), from
+    /// [`StatsBuilder::finish`]'s groups.
+    ///
+    /// ```
+    /// use callfold::{GroupBy, History, Stats, StatsBuilder};
+    ///
+    /// let mut history = History::new();
+    /// for (leg, to) in [("c-b1", "+1555"), ("c-b2", "+1666"), ("c-b3", "+1666")] {
+    ///     let body = format!(r#"{{"eventType":"transferDisconnect","callId":"{leg}","parentCallId":"c-{leg}","transferTo":"{to}"}}"#);
+    ///     history.apply(&body.parse()?);
+    /// }
+    /// let mut builder = StatsBuilder::new(Some(GroupBy::TransferTo));
+    /// for call in history.calls(&Default::default()) {
+    ///     builder.add(&call);
+    /// }
+    /// let top = Stats::top(builder.finish(), 1);
+    /// assert_eq!((top.len(), top[0].0.as_str(), top[0].1.legs), (1, "+1666", 2));
+    /// # Ok::<(), callfold::DecodeError>(())
+    /// ```
+    pub fn top(mut groups: Vec<(String, Stats)>, n: usize) -> Vec<(String, Stats)> {
+        // Stable: equal volumes keep the order of their keys.
+        groups.sort_by_key(|(_, stats)| std::cmp::Reverse(stats.legs));
+        groups.truncate(n);
+        groups
+    }
+
     /// The figures over every leg of the history.
     ///
     /// ```
@@ -294,35 +320,6 @@ impl StatsBuilder {
         for (key, attempts) in in_call {
             self.groups.entry(key).or_default().add_call(&attempts);
         }
-    }
-
-    /// The figures per group, the `top` groups by volume (legs), the biggest first, or every group
-    /// sorted by key for `None`.
-    ///
-    /// ```
-    /// use callfold::{GroupBy, History, StatsBuilder};
-    ///
-    /// let mut history = History::new();
-    /// for (leg, to) in [("c-b1", "+1555"), ("c-b2", "+1666"), ("c-b3", "+1666")] {
-    ///     let body = format!(r#"{{"eventType":"transferDisconnect","callId":"{leg}","parentCallId":"c-{leg}","transferTo":"{to}"}}"#);
-    ///     history.apply(&body.parse()?);
-    /// }
-    /// let mut builder = StatsBuilder::new(Some(GroupBy::TransferTo));
-    /// for call in history.calls(&Default::default()) {
-    ///     builder.add(&call);
-    /// }
-    /// let top = builder.finish_top(Some(1));
-    /// assert_eq!((top.len(), top[0].0.as_str(), top[0].1.legs), (1, "+1666", 2));
-    /// # Ok::<(), callfold::DecodeError>(())
-    /// ```
-    pub fn finish_top(self, top: Option<usize>) -> Vec<(String, Stats)> {
-        let mut groups = self.finish();
-        if let Some(top) = top {
-            // Stable: equal volumes keep the order of their keys.
-            groups.sort_by_key(|(_, stats)| std::cmp::Reverse(stats.legs));
-            groups.truncate(top);
-        }
-        groups
     }
 
     /// The figures: one unnamed group without grouping (even with no call), else one per key, sorted.

@@ -76,7 +76,17 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         builder.add(call);
         Ok(())
     })?;
-    let groups = builder.finish_top(args.top);
+    let groups = builder.finish();
+    // Over every group, before --top keeps some: the exit code does not depend on what is shown.
+    let findings = late
+        || done.findings()
+        || groups
+            .iter()
+            .any(|(_, s)| s.with_violations + s.with_conflicts > 0);
+    let groups = match args.top {
+        Some(n) => Stats::top(groups, n),
+        None => groups,
+    };
     let mut out = stdout();
     match (args.format, by) {
         (Format::Json, None) => {
@@ -109,11 +119,6 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         writeln!(out)?;
     }
     out.flush()?;
-    let findings = late
-        || done.findings()
-        || groups
-            .iter()
-            .any(|(_, s)| s.with_violations + s.with_conflicts > 0);
     Ok(crate::exit(findings))
 }
 
