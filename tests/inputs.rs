@@ -8,7 +8,7 @@ use common::{TempFile, callfold, text};
 const HISTORY: &str = "tests/data/history.jsonl";
 
 /// The lines of the hand-made history log, cut into three files, the last line of the first without
-/// its newline.
+/// its newline, the last starting with a byte-order mark (as some Windows tools write).
 fn parts() -> [TempFile; 3] {
     let log = std::fs::read_to_string(HISTORY).unwrap();
     let lines: Vec<&str> = log.lines().collect();
@@ -17,7 +17,10 @@ fn parts() -> [TempFile; 3] {
     [
         TempFile::new("part-a.jsonl", a.join("\n").as_bytes()),
         TempFile::new("part-b.jsonl", format!("{}\n", b.join("\n")).as_bytes()),
-        TempFile::new("part-c.jsonl", format!("{}\n", c.join("\n")).as_bytes()),
+        TempFile::new(
+            "part-c.jsonl",
+            format!("\u{feff}{}\n", c.join("\n")).as_bytes(),
+        ),
     ]
 }
 
@@ -47,6 +50,58 @@ fn several_files_give_what_one_file_gives_in_any_order() {
             b.path()
         )
     );
+}
+
+#[test]
+fn a_late_callback_is_told_in_its_own_file_at_its_own_line() {
+    let log = std::fs::read_to_string("tests/data/hand-made.jsonl").unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    let (first, second) = lines.split_at(10);
+    let first = TempFile::new("first.jsonl", format!("{}\n", first.join("\n")).as_bytes());
+    let second = TempFile::new(
+        "second.jsonl",
+        format!("{}\n", second.join("\n")).as_bytes(),
+    );
+    let whole = callfold(
+        &[
+            "history",
+            "tests/data/hand-made.jsonl",
+            "--format",
+            "json",
+            "--lateness",
+            "1s",
+        ],
+        None,
+    );
+    assert!(
+        text(&whole.stderr).starts_with("line 14: late for call "),
+        "{}",
+        text(&whole.stderr)
+    );
+    let out = callfold(
+        &[
+            "history",
+            first.path(),
+            second.path(),
+            "--format",
+            "json",
+            "--lateness",
+            "1s",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    // The same reports, each line of the second file numbered from its own start.
+    let expected: Vec<String> = text(&whole.stderr)
+        .lines()
+        .map(|report| {
+            let rest = report.strip_prefix("line ").unwrap();
+            let (line, rest) = rest.split_once(':').unwrap();
+            let line: u64 = line.parse().unwrap();
+            format!("{}: line {}:{rest}", second.path(), line - 10)
+        })
+        .collect();
+    assert_eq!(text(&out.stderr).lines().collect::<Vec<_>>(), expected);
 }
 
 #[test]

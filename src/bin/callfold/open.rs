@@ -131,6 +131,12 @@ impl OpenLog {
         move |error| describe(&layout.borrow(), error)
     }
 
+    /// Tells where a line of the log is, as bad lines are told: `line N`, or `FILE: line N`.
+    pub fn placer(&self) -> impl Fn(u64) -> String + use<> {
+        let layout = Rc::clone(&self.layout);
+        move |line| place(&layout.borrow(), line)
+    }
+
     /// Reports a bad line, above the progress bar if there is one.
     pub fn report(
         progress: Option<&ProgressBar>,
@@ -168,14 +174,17 @@ impl OpenLog {
 /// A bad line in words, placed in its input when there are several.
 fn describe(layout: &Layout, error: &LogError) -> String {
     let text = chain(error);
-    match layout.locate(error.line()) {
-        Some((name, line)) => {
-            let rest = text
-                .strip_prefix(&format!("line {}", error.line()))
-                .unwrap_or(&text);
-            format!("{name}: line {line}{rest}")
-        }
-        None => text,
+    let rest = text
+        .strip_prefix(&format!("line {}", error.line()))
+        .unwrap_or(&text);
+    format!("{}{rest}", place(layout, error.line()))
+}
+
+/// `line N` of the log, or with several inputs, `FILE: line N` with the input's own line number.
+fn place(layout: &Layout, line: u64) -> String {
+    match layout.locate(line) {
+        Some((name, line)) => format!("{name}: line {line}"),
+        None => format!("line {line}"),
     }
 }
 

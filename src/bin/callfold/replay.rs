@@ -98,6 +98,7 @@ pub fn for_each_call(
     let mut late = false;
     let mut open = OpenLog::new(log)?;
     let describe = open.describer();
+    let place = open.placer();
     let progress = open.progress.clone();
     let streamed = StreamingHistory::new(lateness, options).replay(
         &mut open.log,
@@ -106,7 +107,7 @@ pub fn for_each_call(
             late = true;
             let line = error
                 .line()
-                .map_or_else(String::new, |n| format!("line {n}: "));
+                .map_or_else(String::new, |n| format!("{}: ", place(n)));
             to_stderr(&format!("{line}{error}"))
         },
         &mut on_call,

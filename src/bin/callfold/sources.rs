@@ -83,9 +83,14 @@ impl BufRead for Concat {
                 return Ok(b"\n");
             }
             if self.current.is_none() {
-                let Some((name, input)) = self.inputs.next() else {
+                let Some((name, mut input)) = self.inputs.next() else {
                     return Ok(&[]);
                 };
+                // The log reader skips a byte-order mark at the start of the log; one at the start of
+                // a later input is skipped here, so that the order of the inputs does not matter.
+                if self.line > 1 && input.fill_buf()?.starts_with(BOM) {
+                    input.consume(BOM.len());
+                }
                 self.layout.borrow_mut().starts.push((name, self.line));
                 self.current = Some(input);
             }
@@ -127,6 +132,9 @@ impl BufRead for Concat {
         current.consume(amount);
     }
 }
+
+/// UTF-8's byte-order mark.
+const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// A decompressing reader whose stream may break off (a log still being written, or rotated): the
 /// damage ends the input, as if it ended there, and is kept in the layout to be reported.
@@ -196,12 +204,12 @@ pub fn wrong_shape(first: &[u8]) -> Option<String> {
             ));
         }
     }
-    let text = first.strip_prefix(b"\xef\xbb\xbf").unwrap_or(first);
-    let mut lines = text
-        .split(|&b| b == b'\n')
-        .map(<[u8]>::trim_ascii)
-        .filter(|line| !line.is_empty());
-    let line = lines.next()?;
+    let text = first.strip_prefix(BOM).unwrap_or(first);
+    let mut lines = text.split_inclusive(|&b| b == b'\n');
+    let (line, whole) = lines.find_map(|line| {
+        let trimmed = line.trim_ascii();
+        (!trimmed.is_empty()).then(|| (trimmed, line.ends_with(b"\n")))
+    })?;
     let binary = line.first().is_some_and(|b| *b != b'{')
         && (line.contains(&0)
             || line
@@ -215,7 +223,8 @@ pub fn wrong_shape(first: &[u8]) -> Option<String> {
             "binary data, not a log of JSON lines (one callback body per line)".to_owned(),
         );
     }
-    if line == b"{" || line == b"[" {
+    // Only a whole line: a pipe may hand over `{` alone and the rest of its line later.
+    if whole && (line == b"{" || line == b"[") {
         return Some(
             "a JSON document spread over lines, not one callback per line: make it one line each, e.g. \
              `jq -c . FILE` (or `jq -c '.[]' FILE` for an array)"
@@ -288,5 +297,12 @@ mod tests {
         assert_eq!(hint(b"{\"eventType\":\"x\",\"callId\":\"c-\x00\"}\n"), None);
         assert_eq!(hint(b"[]\n\"string\"\n"), None);
         assert_eq!(hint(b""), None);
+        // A first line not yet whole (a pipe that sent `{` alone so far) is not judged.
+        assert_eq!(hint(b"{"), None);
+        assert_eq!(hint(b"\n  [  "), None);
+        assert_eq!(
+            hint(b"\n[\r\n"),
+            Some("a JSON document spread over lines, not one callback per line".into())
+        );
     }
 }
