@@ -9,8 +9,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 #[derive(clap::Args)]
 pub struct LogArgs {
     /// JSON-lines logs of callback bodies, plain or gzip, read as one log in the order given (rotated
-    /// logs in any order give the same result); `-` reads standard input, and so does no FILE when it
-    /// is not a terminal
+    /// logs in any order give the same result, but with --lateness give them oldest first); `-` reads
+    /// standard input, and so does no FILE when it is not a terminal
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// No progress bar (it is shown only when stderr is a terminal and FILE is a file)
