@@ -474,6 +474,40 @@ fn a_flood_of_legs_already_stale_sweeps_only_itself() {
     assert!(tracker.leg("c-live0").is_some() && tracker.leg("c-forged199999").is_some());
 }
 
+/// At the bound of calls (twice the legs), a new call takes the place of the call heard of longest
+/// ago that no held leg names; a call a leg names is never the one to go.
+#[test]
+fn at_the_calls_bound_the_oldest_call_no_leg_names_makes_room() {
+    let t0 = at("2026-11-23T14:00:00Z");
+    let mut tracker = Tracker::new().with_max_legs(1);
+    let complete = |call: &str| {
+        format!(r#"{{"eventType":"transferComplete","callId":"{call}","cause":"busy"}}"#)
+    };
+    let leg = r#"{"eventType":"transferRinging","callId":"c-b1","parentCallId":"c-a1","startTime":"2026-11-23T14:00:00Z"}"#;
+    tracker.feed_at(complete("c-x").as_bytes(), t0).unwrap();
+    tracker
+        .feed_at(leg.as_bytes(), t0 + TimeDelta::seconds(1))
+        .unwrap();
+    assert_eq!(tracker.calls(), 2);
+    let mut now = t0 + TimeDelta::seconds(2);
+    let mut gone = "c-x".to_owned();
+    for call in ["c-y", "c-z", "c-w", "c-v"] {
+        assert!(matches!(
+            tracker.feed_at(complete(call).as_bytes(), now).unwrap(),
+            Update::Call { .. }
+        ));
+        assert_eq!(tracker.calls(), 2, "{call}");
+        assert!(
+            tracker.call(&gone, now).is_none(),
+            "{gone} should have made room for {call}"
+        );
+        assert!(tracker.call(call, now).is_some());
+        assert!(tracker.call("c-a1", now).is_some(), "c-a1 is named by c-b1");
+        gone = call.to_owned();
+        now += TimeDelta::seconds(1);
+    }
+}
+
 /// Every update serializes, to be logged or forwarded.
 #[test]
 fn updates_serialize_with_their_conflicts_violations_and_swept_legs() {
