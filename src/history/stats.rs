@@ -18,6 +18,7 @@ use crate::fold::{Leg, Outcome, State};
 /// assert_eq!(callfold::GroupBy::TransferTo.as_str(), "transfer-to");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[non_exhaustive]
 pub enum GroupBy {
     /// The leg's `transferTo`.

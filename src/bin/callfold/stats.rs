@@ -19,24 +19,6 @@ pub enum Format {
     Json,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum By {
-    /// The number each leg dialled
-    TransferTo,
-    /// Each leg's cause, verbatim (`open` for legs not ended)
-    Cause,
-    /// Each leg's tag
-    Tag,
-    /// The hour (UTC) each leg was placed in
-    Hour,
-    /// The day (UTC) each leg was placed in
-    Day,
-    /// Each call's accountId
-    Account,
-    /// Each call's applicationId
-    Application,
-}
-
 /// Arguments of `callfold stats`.
 #[derive(clap::Args)]
 #[command(
@@ -54,7 +36,7 @@ pub struct Args {
     format: Format,
     /// Give the figures per group
     #[arg(long, value_enum)]
-    by: Option<By>,
+    by: Option<GroupBy>,
     /// With --by: only the N groups with the most legs, the biggest first (without it, every group,
     /// sorted by name)
     #[arg(long, value_name = "N", requires = "by")]
@@ -62,15 +44,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {
-    let by = args.by.map(|by| match by {
-        By::TransferTo => GroupBy::TransferTo,
-        By::Cause => GroupBy::Cause,
-        By::Tag => GroupBy::Tag,
-        By::Hour => GroupBy::Hour,
-        By::Day => GroupBy::Day,
-        By::Account => GroupBy::Account,
-        By::Application => GroupBy::Application,
-    });
+    let by = args.by;
     let mut builder = StatsBuilder::new(by);
     let (done, late) = for_each_call(&args.calls, |call| {
         builder.add(call);
