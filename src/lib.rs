@@ -67,6 +67,7 @@ mod fold;
 mod history;
 mod output;
 mod replay;
+mod store;
 #[cfg(feature = "proptest")]
 mod testing;
 mod time;
@@ -82,6 +83,9 @@ pub use history::{
     TransferComplete,
 };
 pub use replay::{Counts, DEFAULT_MAX_LINE, Filter, LogError, LogReader, Stop};
+pub use store::{
+    AppendError, Bodies, Commit, EventLog, Fsync, OpenError, Segments, StoreOptions, Torn,
+};
 #[cfg(feature = "proptest")]
 pub use testing::{GenerateOptions, GenerateSummary, generate, strategy};
 pub use time::{TimestampError, format_duration, format_timestamp, parse_timestamp};

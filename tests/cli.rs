@@ -233,7 +233,8 @@ fn a_missing_file_or_a_directory_exits_2_with_a_message() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         text(&out.stderr),
-        "callfold: cannot read tests: it is a directory\n"
+        "callfold: cannot read tests: it is a directory without a segments/ folder of callfold's \
+         (give a log file, or the --data directory of `callfold serve`)\n"
     );
 }
 

@@ -5,10 +5,10 @@
 use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use callfold::{Counts, Filter, LogError, LogReader};
+use callfold::{Counts, EventLog, Filter, LogError, LogReader};
 use flate2::bufread::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -43,7 +43,8 @@ impl Done {
 impl OpenLog {
     pub fn new(args: &LogArgs) -> Result<OpenLog, Failure> {
         let layout = Rc::new(RefCell::new(Layout::default()));
-        let paths: Vec<&Path> = args.files.iter().map(std::path::PathBuf::as_path).collect();
+        let paths = expand_data_dirs(&args.files)?;
+        let paths: Vec<&Path> = paths.iter().map(std::path::PathBuf::as_path).collect();
         if paths.is_empty() && io::stdin().is_terminal() {
             return Err(Failure::Usage(
                 "no input: give a log FILE, or pipe one in (`-` reads standard input, even from a \
@@ -189,6 +190,35 @@ fn place(layout: &Layout, line: u64) -> String {
 }
 
 /// One input, ready to read: its name and a reader of its log, decompressed.
+/// The inputs with each data directory (of `callfold serve`, or of an [`EventLog`]) replaced by its
+/// segments, in log order. A directory without segments is refused.
+fn expand_data_dirs(files: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
+    let mut paths = Vec::with_capacity(files.len());
+    for path in files {
+        if !path.is_dir() {
+            paths.push(path.clone());
+            continue;
+        }
+        let name = path.display().to_string();
+        let segments = EventLog::segment_files(path).map_err(|source| Failure::Input {
+            name: name.clone(),
+            source,
+        })?;
+        if segments.is_empty() {
+            return Err(Failure::Input {
+                name,
+                source: io::Error::new(
+                    io::ErrorKind::IsADirectory,
+                    "it is a directory without a segments/ folder of callfold's (give a log file, or \
+                     the --data directory of `callfold serve`)",
+                ),
+            });
+        }
+        paths.extend(segments);
+    }
+    Ok(paths)
+}
+
 fn open_one(
     path: &Path,
     progress: Option<&ProgressBar>,
@@ -206,12 +236,6 @@ fn open_one(
         name: name.clone(),
         source,
     };
-    if path.is_dir() {
-        return Err(fail(io::Error::new(
-            io::ErrorKind::IsADirectory,
-            "it is a directory",
-        )));
-    }
     let file = File::open(path).map_err(fail)?;
     let raw: Box<dyn Read> = match progress {
         Some(bar) => Box::new(bar.wrap_read(file)),
