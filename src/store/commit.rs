@@ -35,7 +35,7 @@ pub(crate) struct Writer {
     pub dir: PathBuf,
     pub file: File,
     /// The length of the current segment.
-    pub len: u64,
+    pub segment_len: u64,
     /// The position the next body gets.
     pub next: u64,
     pub segments: Vec<Segment>,
@@ -166,10 +166,8 @@ impl Committer {
 
         let mut queue = self.lock();
         queue.writing = false;
-        if poison {
-            if let Err(error) = &result {
-                queue.poisoned = Some(Arc::clone(error));
-            }
+        if poison && let Err(error) = &result {
+            queue.poisoned = Some(Arc::clone(error));
         }
         queue.results.insert(batch, (result, count));
         self.done.notify_all();
@@ -186,22 +184,23 @@ fn write(
     count: u64,
     options: &StoreOptions,
 ) -> (Result<u64, Arc<io::Error>>, bool) {
-    if writer.len > 0 && writer.len + lines.len() as u64 > options.segment_bytes {
-        if let Err(error) = roll(writer, options) {
-            return (Err(Arc::new(error)), false);
-        }
+    if writer.segment_len > 0
+        && writer.segment_len + lines.len() as u64 > options.segment_bytes
+        && let Err(error) = roll(writer, options)
+    {
+        return (Err(Arc::new(error)), false);
     }
     if let Err(error) = writer.file.write_all(lines) {
-        let poison = writer.file.set_len(writer.len).is_err();
+        let poison = writer.file.set_len(writer.segment_len).is_err();
         return (Err(Arc::new(error)), poison);
     }
-    if options.fsync != Fsync::Off {
-        if let Err(error) = writer.file.sync_data() {
-            return (Err(Arc::new(error)), true);
-        }
+    if options.fsync != Fsync::Off
+        && let Err(error) = writer.file.sync_data()
+    {
+        return (Err(Arc::new(error)), true);
     }
     let first = writer.next;
-    writer.len += lines.len() as u64;
+    writer.segment_len += lines.len() as u64;
     writer.next += count;
     (Ok(first), false)
 }
@@ -215,7 +214,7 @@ fn roll(writer: &mut Writer, options: &StoreOptions) -> io::Result<()> {
         segment::sync_dir(&folder)?;
     }
     writer.file = file;
-    writer.len = 0;
+    writer.segment_len = 0;
     writer.segments.push(Segment {
         first: writer.next,
         path,

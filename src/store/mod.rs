@@ -225,7 +225,7 @@ impl EventLog {
         let writer = Writer {
             dir: dir.clone(),
             file,
-            len,
+            segment_len: len,
             next: last.first + lines,
             segments,
         };
@@ -389,7 +389,7 @@ impl EventLog {
             .filter_map(|s| s.path.metadata().ok())
             .map(|m| m.len())
             .sum();
-        closed + writer.len
+        closed + writer.segment_len
     }
 
     /// The torn last line cut off when the log was opened, if there was one. It is also in
@@ -444,7 +444,7 @@ impl EventLog {
     /// ```
     pub fn reader(&self) -> io::Result<Segments> {
         let writer = self.lock_writer();
-        Segments::new(&writer.segments, writer.len)
+        Segments::new(&writer.segments, writer.segment_len)
     }
 
     /// The bodies from `position` on, with their positions, as the log is now.
@@ -463,7 +463,7 @@ impl EventLog {
     /// ```
     pub fn bodies_from(&self, position: u64) -> io::Result<Bodies> {
         let writer = self.lock_writer();
-        Bodies::new(&writer.segments, writer.len, writer.next, position)
+        Bodies::new(&writer.segments, writer.segment_len, writer.next, position)
     }
 
     /// Deletes closed segments last written longer ago than the retention, if one is set; the segment
