@@ -21,6 +21,9 @@ pub enum Failure {
     Usage(String),
     /// Standard output was closed by the reader.
     BrokenPipe,
+    /// `callfold serve` cannot start, and why.
+    #[cfg(feature = "server")]
+    Serve(String),
 }
 
 impl fmt::Display for Failure {
@@ -34,6 +37,8 @@ impl fmt::Display for Failure {
             Failure::Shape { name, hint } => write!(f, "{name}: {hint}"),
             Failure::Usage(text) => f.write_str(text),
             Failure::BrokenPipe => f.write_str("output closed"),
+            #[cfg(feature = "server")]
+            Failure::Serve(why) => write!(f, "serve: {why}"),
         }
     }
 }

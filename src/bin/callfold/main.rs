@@ -12,6 +12,8 @@ mod history;
 mod legs;
 mod open;
 mod replay;
+#[cfg(feature = "server")]
+mod serve;
 mod sources;
 mod stats;
 mod table;
@@ -64,6 +66,9 @@ enum Command {
     /// Report unreadable lines, invariant violations and conflicts
     #[command(after_help = EXIT_CODES)]
     Check(check::Args),
+    /// Receive callbacks over HTTP into a durable log, and serve every leg's state
+    #[cfg(feature = "server")]
+    Serve(serve::Args),
 }
 
 /// 1 when something was reported, 0 when not.
@@ -84,6 +89,8 @@ fn main() -> ExitCode {
         Command::Decode(args) => decode::run(&args),
         Command::Legs(args) => legs::run(&args),
         Command::Check(args) => check::run(&args),
+        #[cfg(feature = "server")]
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(code) => code,

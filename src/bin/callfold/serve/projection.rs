@@ -1,0 +1,176 @@
+//! The projection: one thread folds the log into a `Tracker`, in position order. It first replays the
+//! log as it was at start, then takes each body the log hands its sink once durable. Each applied body
+//! becomes a change (the tracker's update as JSON, with its position), kept in a ring of recent ones and
+//! broadcast to `/changes` subscribers.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
+use std::time::{Duration, Instant};
+
+use callfold::{Bodies, Tracker, Update};
+use chrono::Utc;
+use tokio::sync::{broadcast, watch};
+
+/// How many recent changes are kept for `/changes` clients that resume; older ones are folded again
+/// from the log.
+pub const RECENT: usize = 16_384;
+
+/// One applied body: its position and the update as JSON.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub position: u64,
+    pub json: Arc<str>,
+}
+
+pub struct Projection {
+    tracker: RwLock<Tracker>,
+    recent: Mutex<VecDeque<Change>>,
+    changes: broadcast::Sender<Change>,
+    /// How many positions have been applied: the next position to apply.
+    applied: watch::Sender<u64>,
+    ready: AtomicBool,
+    /// Bodies the tracker refused (at its maximum of legs), and bodies it could not read.
+    pub refused: AtomicU64,
+    pub unreadable: AtomicU64,
+    /// Seconds the start-up replay took, once done.
+    pub replay_seconds: Mutex<Option<f64>>,
+}
+
+impl Projection {
+    /// Starts the projection thread: the backlog first, then the bodies the log's sink sends.
+    pub fn start(
+        tracker: Tracker,
+        backlog: Bodies,
+        bodies: Receiver<(u64, Vec<u8>)>,
+        end_of_backlog: u64,
+    ) -> Arc<Projection> {
+        let (changes, _) = broadcast::channel(4096);
+        let (applied, _) = watch::channel(0);
+        let projection = Arc::new(Projection {
+            tracker: RwLock::new(tracker),
+            recent: Mutex::new(VecDeque::with_capacity(RECENT)),
+            changes,
+            applied,
+            ready: AtomicBool::new(false),
+            refused: AtomicU64::new(0),
+            unreadable: AtomicU64::new(0),
+            replay_seconds: Mutex::new(None),
+        });
+        let worker = Arc::clone(&projection);
+        std::thread::Builder::new()
+            .name("projection".into())
+            .spawn(move || worker.run(backlog, &bodies, end_of_backlog))
+            .map_or_else(
+                |e| eprintln!("callfold serve: cannot start the projection thread: {e}"),
+                drop,
+            );
+        projection
+    }
+
+    fn run(&self, backlog: Bodies, bodies: &Receiver<(u64, Vec<u8>)>, end_of_backlog: u64) {
+        let started = Instant::now();
+        for body in backlog {
+            match body {
+                Ok((position, body)) => self.apply(position, &body),
+                Err(error) => {
+                    eprintln!("callfold serve: error: reading the log stopped: {error}");
+                    break;
+                }
+            }
+        }
+        self.applied.send_replace(end_of_backlog);
+        *self
+            .replay_seconds
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(started.elapsed().as_secs_f64());
+        self.ready.store(true, Ordering::Release);
+        let mut last_evict = Instant::now();
+        loop {
+            match bodies.recv_timeout(Duration::from_secs(10)) {
+                Ok((position, body)) => self.apply(position, &body),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+            if last_evict.elapsed() > Duration::from_secs(60) {
+                self.write().evict(Utc::now());
+                last_evict = Instant::now();
+            }
+        }
+    }
+
+    fn apply(&self, position: u64, body: &[u8]) {
+        let json = {
+            let mut tracker = self.write();
+            match tracker.feed_at(body, Utc::now()) {
+                Ok(update) => {
+                    if matches!(update, Update::Refused { .. }) {
+                        self.refused.fetch_add(1, Ordering::Relaxed);
+                    }
+                    serde_json::to_string(&update).unwrap_or_default()
+                }
+                Err(error) => {
+                    self.unreadable.fetch_add(1, Ordering::Relaxed);
+                    serde_json::json!({"kind": "unreadable", "error": error.to_string()})
+                        .to_string()
+                }
+            }
+        };
+        let change = Change {
+            position,
+            json: json.into(),
+        };
+        {
+            let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+            if recent.len() == RECENT {
+                recent.pop_front();
+            }
+            recent.push_back(change.clone());
+        }
+        // No subscriber is not an error.
+        let _ = self.changes.send(change);
+        self.applied.send_replace(position + 1);
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Tracker> {
+        self.tracker.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The tracker, for reading.
+    pub fn read(&self) -> RwLockReadGuard<'_, Tracker> {
+        self.tracker.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the start-up replay is done.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Waits until the body at `position` has been applied, so a read after a 204 sees it; gives up
+    /// after `limit` (during the start-up replay, say).
+    pub async fn applied(&self, position: u64, limit: Duration) {
+        let mut applied = self.applied.subscribe();
+        let _ = tokio::time::timeout(limit, applied.wait_for(|next| *next > position)).await;
+    }
+
+    /// A subscription to new changes, and the recent changes after `after` (all kept ones when
+    /// `None`), taken together so that nothing falls between them. Also says the first position the
+    /// recent ones cover, so a caller can fold older ones from the log.
+    pub fn subscribe(&self, after: Option<u64>) -> (broadcast::Receiver<Change>, Vec<Change>, u64) {
+        let recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+        let receiver = self.changes.subscribe();
+        let oldest = recent
+            .front()
+            .map_or(*self.applied.borrow(), |c| c.position);
+        let missed = match after {
+            Some(after) => recent
+                .iter()
+                .filter(|c| c.position > after)
+                .cloned()
+                .collect(),
+            None => Vec::new(),
+        };
+        (receiver, missed, oldest)
+    }
+}
