@@ -9,7 +9,7 @@ use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
-use callfold::{Bodies, Tracker, Update};
+use callfold::{Bodies, DecodeError, Tracker, Update};
 use chrono::Utc;
 use tokio::sync::{broadcast, watch};
 
@@ -22,6 +22,17 @@ pub const RECENT: usize = 16_384;
 pub struct Change {
     pub position: u64,
     pub json: Arc<str>,
+}
+
+/// A change's JSON: the tracker's update, or `{"kind":"unreadable","error":...}` for a logged body
+/// that is not a callback.
+pub fn change_json(update: &Result<Update, DecodeError>) -> String {
+    match update {
+        Ok(update) => serde_json::to_string(update).unwrap_or_default(),
+        Err(error) => {
+            serde_json::json!({"kind": "unreadable", "error": error.to_string()}).to_string()
+        }
+    }
 }
 
 pub struct Projection {
@@ -103,19 +114,17 @@ impl Projection {
     fn apply(&self, position: u64, body: &[u8]) {
         let json = {
             let mut tracker = self.write();
-            match tracker.feed_at(body, Utc::now()) {
-                Ok(update) => {
-                    if matches!(update, Update::Refused { .. }) {
-                        self.refused.fetch_add(1, Ordering::Relaxed);
-                    }
-                    serde_json::to_string(&update).unwrap_or_default()
+            let update = tracker.feed_at(body, Utc::now());
+            match &update {
+                Ok(Update::Refused { .. }) => {
+                    self.refused.fetch_add(1, Ordering::Relaxed);
                 }
-                Err(error) => {
+                Err(_) => {
                     self.unreadable.fetch_add(1, Ordering::Relaxed);
-                    serde_json::json!({"kind": "unreadable", "error": error.to_string()})
-                        .to_string()
                 }
+                Ok(_) => {}
             }
+            change_json(&update)
         };
         let change = Change {
             position,

@@ -20,7 +20,7 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::Shared;
 use super::metrics::Outcome;
-use super::projection::Change;
+use super::projection::{Change, change_json};
 
 type Shared_ = State<Arc<Shared>>;
 
@@ -469,12 +469,7 @@ fn refold(
         if position >= until {
             break;
         }
-        let json = match tracker.feed_at(&body, Utc::now()) {
-            Ok(update) => serde_json::to_string(&update).unwrap_or_default(),
-            Err(error) => {
-                serde_json::json!({"kind": "unreadable", "error": error.to_string()}).to_string()
-            }
-        };
+        let json = change_json(&tracker.feed_at(&body, Utc::now()));
         if position > after {
             let change = Change {
                 position,
