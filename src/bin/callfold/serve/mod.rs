@@ -77,6 +77,10 @@ pub struct Args {
     /// logged but not held, and counted in /metrics as refused
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     max_legs: usize,
+    /// How many recent changes are kept in memory for `/changes` clients that resume with
+    /// Last-Event-ID; resuming from further back folds the log again from its start
+    #[arg(long, value_name = "N", default_value_t = 16_384)]
+    recent_changes: usize,
     /// The most connections served at once; more wait in the kernel's backlog
     #[arg(long, value_name = "N", default_value_t = 1024)]
     max_connections: usize,
@@ -162,7 +166,13 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     let tracker = Tracker::new()
         .with_retention(args.retention)
         .with_max_legs(args.max_legs);
-    let projection = projection::Projection::start(tracker, backlog, bodies, log.len());
+    let projection = projection::Projection::start(
+        tracker,
+        backlog,
+        bodies,
+        log.len(),
+        args.recent_changes.max(1),
+    );
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

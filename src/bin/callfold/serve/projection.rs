@@ -13,10 +13,6 @@ use callfold::{Bodies, DecodeError, Tracker, Update};
 use chrono::Utc;
 use tokio::sync::{broadcast, watch};
 
-/// How many recent changes are kept for `/changes` clients that resume; older ones are folded again
-/// from the log.
-pub const RECENT: usize = 16_384;
-
 /// One applied body: its position and the update as JSON.
 #[derive(Debug, Clone)]
 pub struct Change {
@@ -38,6 +34,9 @@ pub fn change_json(update: &Result<Update, DecodeError>) -> String {
 pub struct Projection {
     tracker: RwLock<Tracker>,
     recent: Mutex<VecDeque<Change>>,
+    /// How many recent changes are kept for `/changes` clients that resume; older ones are folded
+    /// again from the log.
+    keep: usize,
     changes: broadcast::Sender<Change>,
     /// How many positions have been applied: the next position to apply.
     applied: watch::Sender<u64>,
@@ -56,12 +55,14 @@ impl Projection {
         backlog: Bodies,
         bodies: Receiver<(u64, Vec<u8>)>,
         end_of_backlog: u64,
+        keep: usize,
     ) -> Arc<Projection> {
         let (changes, _) = broadcast::channel(4096);
         let (applied, _) = watch::channel(0);
         let projection = Arc::new(Projection {
             tracker: RwLock::new(tracker),
-            recent: Mutex::new(VecDeque::with_capacity(RECENT)),
+            recent: Mutex::new(VecDeque::with_capacity(keep)),
+            keep,
             changes,
             applied,
             ready: AtomicBool::new(false),
@@ -132,7 +133,7 @@ impl Projection {
         };
         {
             let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
-            if recent.len() == RECENT {
+            if recent.len() >= self.keep {
                 recent.pop_front();
             }
             recent.push_back(change.clone());
