@@ -245,3 +245,34 @@ fn a_rejected_body_is_kept_exactly() {
     drop(log);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn reader_to_and_bodies_from_split_the_log_at_any_position() {
+    let dir = temp_dir("split");
+    let options = StoreOptions {
+        segment_bytes: 30,
+        ..StoreOptions::default()
+    };
+    let log = EventLog::open(&dir, options).unwrap();
+    for n in 0..9 {
+        log.append(format!("{{\"n\":{n}}}").as_bytes()).unwrap();
+    }
+    let whole: Vec<String> = (0..9).map(|n| format!("{{\"n\":{n}}}\n")).collect();
+    for split in 0..=10u64 {
+        let mut head = String::new();
+        log.reader_to(split)
+            .unwrap()
+            .read_to_string(&mut head)
+            .unwrap();
+        let tail: Vec<u64> = log
+            .bodies_from(split)
+            .unwrap()
+            .map(|b| b.unwrap().0)
+            .collect();
+        let at = (split as usize).min(9);
+        assert_eq!(head, whole[..at].concat(), "head at {split}");
+        assert_eq!(tail, (at as u64..9).collect::<Vec<_>>(), "tail at {split}");
+    }
+    drop(log);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

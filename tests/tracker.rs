@@ -533,3 +533,52 @@ fn updates_serialize_with_their_conflicts_violations_and_swept_legs() {
         })
     );
 }
+
+proptest! {
+    /// A tracker that takes over a history replayed on several threads holds what a tracker fed the
+    /// same log one callback at a time holds: `callfold serve`'s start-up.
+    #[test]
+    fn absorbing_a_replayed_history_equals_feeding_the_log(
+        log in callfold::strategy::log(1..12),
+        threads in 1usize..4,
+        split_at in 0usize..40,
+    ) {
+        let now = at("2026-12-01T00:00:00Z");
+        let lines: Vec<&[u8]> = log.lines.iter().map(String::as_bytes).collect();
+        let split = split_at.min(lines.len());
+        let mut fed = Tracker::new().with_retention(TimeDelta::hours(24));
+        for line in &lines {
+            let _ = fed.feed_at(line, now);
+        }
+        let head: Vec<u8> = lines[..split].iter().flat_map(|l| l.iter().copied().chain([b'\n'])).collect();
+        let history = callfold::History::replay(&mut callfold::LogReader::new(&head[..]), threads, |_| Ok::<(), ()>(()))
+            .unwrap();
+        let mut absorbed = Tracker::new().with_retention(TimeDelta::hours(24));
+        absorbed.absorb(history, now);
+        for line in &lines[split..] {
+            let _ = absorbed.feed_at(line, now);
+        }
+        // As every reader sees them (the ids of deliveries inside differ: lines against none).
+        let legs = |t: &Tracker| {
+            let mut legs: Vec<String> = t
+                .legs()
+                .map(|leg| {
+                    let mut out = Vec::new();
+                    leg.write_json(&mut out);
+                    String::from_utf8(out).unwrap()
+                })
+                .collect();
+            legs.sort();
+            legs
+        };
+        prop_assert_eq!(legs(&absorbed), legs(&fed));
+        for leg in fed.legs() {
+            if let Some(parent) = leg.parent_call_id() {
+                let a = fed.call(parent, now).map(|c| serde_json::to_string(&c).unwrap());
+                let b = absorbed.call(parent, now).map(|c| serde_json::to_string(&c).unwrap());
+                prop_assert_eq!(a, b);
+            }
+        }
+        prop_assert_eq!(absorbed.evict(now + TimeDelta::hours(25)), fed.evict(now + TimeDelta::hours(25)));
+    }
+}

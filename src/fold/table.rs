@@ -306,6 +306,35 @@ impl<S: BuildHasher + Default> LegTable<S, usize> {
     }
 }
 
+impl<S> LegTable<S, usize> {
+    /// The same legs, in the same places, indexed with another hasher (a history's fast one into a
+    /// tracker's keyed one): every id is hashed once, no leg moves.
+    pub(crate) fn rehash<T: BuildHasher + Default>(self) -> LegTable<T, usize> {
+        let mut table = LegTable::<T, usize> {
+            legs: self.legs,
+            index: IdTable::default(),
+            children: IdMap::default(),
+            parent_index: self.parent_index,
+        };
+        table.grow_index(table.legs.len());
+        for (place, leg) in table.legs.iter().enumerate() {
+            let id = leg.call_id().as_bytes();
+            let hash = table.index.hash(id);
+            table.index.insert_new(hash, place, table.legs.as_slice());
+        }
+        for (parent, children) in self.children {
+            table
+                .children
+                .insert_or_merge(parent, children, |mine, children| {
+                    for child in children {
+                        push_child(mine, child);
+                    }
+                });
+        }
+        table
+    }
+}
+
 /// Adds `child` to a parent's legs unless it is there.
 fn push_child(children: &mut Vec<usize>, child: usize) {
     if !children.contains(&child) {

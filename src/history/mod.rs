@@ -125,7 +125,7 @@ impl ALeg {
         &self.completes
     }
 
-    fn merge(&mut self, other: ALeg) {
+    pub(crate) fn merge(&mut self, other: ALeg) {
         self.from.merge(&other.from);
         self.to.merge(&other.to);
         self.account_id.merge(&other.account_id);
@@ -300,6 +300,11 @@ impl History {
         }
         self.latest_event_time = self.latest_event_time.max(other.latest_event_time);
         self.latest_time = self.latest_time.max(other.latest_time);
+    }
+
+    /// The legs and the A-legs, for a tracker that takes them over.
+    pub(crate) fn into_parts(self) -> (LegTable<FastState, usize>, IdMap<Box<ALeg>, FastState>) {
+        (self.legs, self.a_legs)
     }
 
     fn apply_view(&mut self, v: &View<'_>, delivery: Option<u64>) {

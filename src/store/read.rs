@@ -17,7 +17,7 @@ use super::segment::Segment;
 /// log.append(b"{}")?;
 /// assert_eq!(log.reader()?.lines().count(), 1);
 /// # drop(log); std::fs::remove_dir_all(&dir)?;
-/// # Ok::<(), std::io::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 pub struct Segments {
@@ -86,6 +86,34 @@ impl BufRead for Segments {
     }
 }
 
+/// The byte offset in a segment where its line number `line` (from 0) starts.
+pub(crate) fn offset_of_line(path: &std::path::Path, line: u64) -> io::Result<u64> {
+    if line == 0 {
+        return Ok(0);
+    }
+    let mut reader = BufReader::with_capacity(1 << 20, File::open(path)?);
+    let (mut offset, mut left) = (0u64, line);
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(offset);
+        }
+        let mut consumed = buf.len();
+        for end in memchr::memchr_iter(b'\n', buf) {
+            left -= 1;
+            if left == 0 {
+                consumed = end + 1;
+                break;
+            }
+        }
+        offset += consumed as u64;
+        reader.consume(consumed);
+        if left == 0 {
+            return Ok(offset);
+        }
+    }
+}
+
 /// The bodies of a log from a position on, each with its position, up to where the log ended when this
 /// was made. From [`EventLog::bodies_from`](crate::EventLog::bodies_from).
 ///
@@ -97,7 +125,7 @@ impl BufRead for Segments {
 /// assert_eq!(log.bodies_from(0)?.count(), 1);
 /// assert_eq!(log.bodies_from(1)?.count(), 0);
 /// # drop(log); std::fs::remove_dir_all(&dir)?;
-/// # Ok::<(), std::io::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 pub struct Bodies {

@@ -21,6 +21,11 @@ pub(crate) struct Due {
 
 impl Due {
     pub(crate) fn push(&mut self, at: DateTime<Utc>, id: CallId) {
+        // Already queued at this instant (a burst read at one clock reading, a replayed log): its entry
+        // is in the queue, so nothing changes.
+        if self.latest.get(id.as_str()) == Some(&at) {
+            return;
+        }
         self.latest.insert(id.clone(), at);
         self.order.push_back((at, id));
         // Entries an id left behind are skipped when they come up; when they are most of the queue,
@@ -34,6 +39,12 @@ impl Due {
             order.sort_unstable();
             self.order = order.into();
         }
+    }
+
+    /// Makes room for `more` ids at once.
+    pub(crate) fn reserve(&mut self, more: usize) {
+        self.latest.reserve(more);
+        self.order.reserve(more);
     }
 
     /// Forgets an id that is no longer held.

@@ -17,7 +17,7 @@ pub use update::{LegUpdate, Swept, Update};
 use crate::decode::{CallId, Callback, DecodeError, View};
 use crate::fold::{Applied, IdMap, Leg, LegTable, State};
 use crate::history::{
-    ALeg, Call, HistoryOptions, NO_A_LEG, Stale, build_call, judge_stale, stale_at,
+    ALeg, Call, History, HistoryOptions, NO_A_LEG, Stale, build_call, judge_stale, stale_at,
 };
 use due::{Deadlines, Due};
 
@@ -85,6 +85,53 @@ impl Tracker {
             heard: Due::default(),
             deadlines: Deadlines::default(),
         }
+    }
+
+    /// Takes over what a [`History`] folded: its legs and its calls, merged into the ones held, as if
+    /// the tracker had been fed the same callbacks at `now`. A history replays a log on every core, so
+    /// this is how a service rebuilds its tracker from its log at start-up.
+    ///
+    /// The bound set by [`with_max_legs`](Tracker::with_max_legs) applies to the legs made after, not
+    /// to the ones taken over.
+    ///
+    /// ```
+    /// use callfold::{History, LogReader, Tracker};
+    ///
+    /// let log = br#"{"eventType":"transferAnswer","callId":"c-b","parentCallId":"c-a","answerTime":"2026-11-23T14:00:05Z"}
+    /// {"eventType":"transferDisconnect","callId":"c-b","parentCallId":"c-a","cause":"hangup"}
+    /// "#;
+    /// let history = History::replay(&mut LogReader::new(&log[..]), 2, |_| Ok::<(), ()>(())).unwrap();
+    /// let mut tracker = Tracker::new();
+    /// tracker.absorb(history, chrono::Utc::now());
+    /// assert_eq!(tracker.leg("c-b").unwrap().state(), callfold::State::Ended);
+    /// assert_eq!(tracker.legs_of("c-a").len(), 1);
+    /// ```
+    pub fn absorb(&mut self, history: History, now: DateTime<Utc>) {
+        let (legs, calls) = history.into_parts();
+        let legs = legs.rehash::<RandomState>();
+        if self.legs.is_empty() {
+            self.legs = legs;
+        } else {
+            self.legs.merge(legs);
+        }
+        self.calls.reserve(calls.len());
+        for (id, a) in calls {
+            self.calls.insert_or_merge(id, a, |mine, a| mine.merge(*a));
+        }
+        if self.keeps_time() {
+            self.ends.reserve(self.legs.len());
+            self.heard.reserve(self.calls.len());
+            for leg in self.legs.legs() {
+                if leg.state() == State::Ended {
+                    self.ends.push(now, leg.call_id().clone());
+                }
+            }
+            let ids: Vec<CallId> = self.calls.iter().map(|(id, _)| id.clone()).collect();
+            for id in ids {
+                self.heard.push(now, id);
+            }
+        }
+        self.rebuild_deadlines();
     }
 
     /// Evicts ended legs `retention` after they ended, and calls `retention` after they were last heard

@@ -157,22 +157,28 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
             args.data.join("rejects.jsonl").display()
         );
     }
-    let backlog = log.bodies_from(0).map_err(|e| {
-        refuse(format!(
-            "cannot read the log in {}: {e}",
-            args.data.display()
-        ))
-    })?;
+    let end = log.len();
+    let split = end.saturating_sub(args.recent_changes.max(1) as u64);
+    let backlog = log
+        .reader_to(split)
+        .and_then(|head| {
+            Ok(projection::Backlog {
+                head,
+                tail: log.bodies_from(split)?,
+                end,
+            })
+        })
+        .map_err(|e| {
+            refuse(format!(
+                "cannot read the log in {}: {e}",
+                args.data.display()
+            ))
+        })?;
     let tracker = Tracker::new()
         .with_retention(args.retention)
         .with_max_legs(args.max_legs);
-    let projection = projection::Projection::start(
-        tracker,
-        backlog,
-        bodies,
-        log.len(),
-        args.recent_changes.max(1),
-    );
+    let projection =
+        projection::Projection::start(tracker, backlog, bodies, args.recent_changes.max(1));
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

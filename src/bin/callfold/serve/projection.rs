@@ -9,7 +9,7 @@ use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
-use callfold::{Bodies, DecodeError, Tracker, Update};
+use callfold::{Bodies, DecodeError, History, LogReader, Segments, Tracker, Update};
 use chrono::Utc;
 use tokio::sync::{broadcast, watch};
 
@@ -18,6 +18,15 @@ use tokio::sync::{broadcast, watch};
 pub struct Change {
     pub position: u64,
     pub json: Arc<str>,
+}
+
+/// The log as it was at start, in two parts: the head, replayed on every core, and the tail (the
+/// changes kept for resuming clients), fed one body at a time.
+pub struct Backlog {
+    pub head: Segments,
+    pub tail: Bodies,
+    /// The position after the last body.
+    pub end: u64,
 }
 
 /// A change's JSON: the tracker's update, or `{"kind":"unreadable","error":...}` for a logged body
@@ -52,9 +61,8 @@ impl Projection {
     /// Starts the projection thread: the backlog first, then the bodies the log's sink sends.
     pub fn start(
         tracker: Tracker,
-        backlog: Bodies,
+        backlog: Backlog,
         bodies: Receiver<(u64, Vec<u8>)>,
-        end_of_backlog: u64,
         keep: usize,
     ) -> Arc<Projection> {
         let (changes, _) = broadcast::channel(4096);
@@ -73,7 +81,7 @@ impl Projection {
         let worker = Arc::clone(&projection);
         std::thread::Builder::new()
             .name("projection".into())
-            .spawn(move || worker.run(backlog, &bodies, end_of_backlog))
+            .spawn(move || worker.run(backlog, &bodies))
             .map_or_else(
                 |e| eprintln!("callfold serve: cannot start the projection thread: {e}"),
                 drop,
@@ -81,18 +89,11 @@ impl Projection {
         projection
     }
 
-    fn run(&self, backlog: Bodies, bodies: &Receiver<(u64, Vec<u8>)>, end_of_backlog: u64) {
+    fn run(&self, backlog: Backlog, bodies: &Receiver<(u64, Vec<u8>)>) {
         let started = Instant::now();
-        for body in backlog {
-            match body {
-                Ok((position, body)) => self.apply(position, &body),
-                Err(error) => {
-                    eprintln!("callfold serve: error: reading the log stopped: {error}");
-                    break;
-                }
-            }
-        }
-        self.applied.send_replace(end_of_backlog);
+        let end = backlog.end;
+        self.replay(backlog);
+        self.applied.send_replace(end);
         *self
             .replay_seconds
             .lock()
@@ -112,19 +113,63 @@ impl Projection {
         }
     }
 
+    /// The start-up replay of the log as it was at start: all but its last changes replayed on every
+    /// core into a history the tracker takes over, then the last ones (kept for resuming clients) fed
+    /// one by one for their updates. `/changes` waits for the end.
+    fn replay(&self, backlog: Backlog) {
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let mut head = LogReader::new(backlog.head).with_max_line(usize::MAX);
+        match History::replay(&mut head, threads, |_| {
+            Ok::<(), std::convert::Infallible>(())
+        }) {
+            Ok(history) => self.write().absorb(history, Utc::now()),
+            Err(error) => {
+                eprintln!("callfold serve: error: replaying the log stopped: {error}");
+                return;
+            }
+        }
+        self.unreadable
+            .fetch_add(head.counts().rejected, Ordering::Relaxed);
+        let mut tracker = self.write();
+        let now = Utc::now();
+        for body in backlog.tail {
+            let (position, body) = match body {
+                Ok(next) => next,
+                Err(error) => {
+                    eprintln!("callfold serve: error: reading the log stopped: {error}");
+                    return;
+                }
+            };
+            let update = tracker.feed_at(&body, now);
+            self.count(&update);
+            let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+            if recent.len() >= self.keep {
+                recent.pop_front();
+            }
+            recent.push_back(Change {
+                position,
+                json: change_json(&update).into(),
+            });
+        }
+    }
+
+    fn count(&self, update: &Result<Update, DecodeError>) {
+        match update {
+            Ok(Update::Refused { .. }) => {
+                self.refused.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(_) => {
+                self.unreadable.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(_) => {}
+        }
+    }
+
     fn apply(&self, position: u64, body: &[u8]) {
         let json = {
             let mut tracker = self.write();
             let update = tracker.feed_at(body, Utc::now());
-            match &update {
-                Ok(Update::Refused { .. }) => {
-                    self.refused.fetch_add(1, Ordering::Relaxed);
-                }
-                Err(_) => {
-                    self.unreadable.fetch_add(1, Ordering::Relaxed);
-                }
-                Ok(_) => {}
-            }
+            self.count(&update);
             change_json(&update)
         };
         let change = Change {

@@ -390,6 +390,13 @@ async fn changes(State(shared): Shared_, headers: HeaderMap) -> Response {
             );
         }
     };
+    if !shared.projection.is_ready() {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the log is still being replayed; see /readyz",
+            None,
+        );
+    }
     let (sender, receiver) = mpsc::channel::<Result<Event, Infallible>>(1024);
     tokio::spawn(stream_changes(shared, after, sender));
     Sse::new(ReceiverStream::new(receiver))
