@@ -1,0 +1,352 @@
+//! `callfold serve` under load, in one run: durable callbacks per second and p50/p99 latency at 1, 16
+//! and 64 connections for `--fsync batch` (group commit), `--fsync each` (one fdatasync per callback),
+//! `--fsync off` (no fdatasync: the upper bound) and a bare endpoint that answers 204 and does nothing
+//! (HTTP's own limit here); fsyncs per callback from `/metrics`; and the restart: replaying a log of
+//! about a million callbacks until `/readyz`, against `callfold legs` on the same log.
+//!
+//! ```text
+//! cargo bench --bench serve              # 3 s per cell, a 1M-callback restart
+//! cargo bench --bench serve -- --quick   # 1 s per cell, a 100k-callback restart
+//! ```
+//!
+//! Traffic goes only to 127.0.0.1, from keep-alive connections, each posting distinct bodies one after
+//! the other. Every server runs on a fresh data directory on the same disk as `target/`.
+
+// Rates and quantiles are printed with 2 or 3 digits; counting the lines of the log is not the hot path.
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_sign_loss,
+    clippy::naive_bytecount
+)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_callfold");
+
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start(data: &Path, flags: &[&str]) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--no-auth", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .args(flags)
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("callfold serve starts");
+        let stderr = child.stderr.take().expect("piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let _ = tx.send(rest.split(',').next().unwrap_or("").to_owned());
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("serve prints its address")
+            .parse()
+            .expect("an address");
+        Server { child, addr }
+    }
+
+    /// Waits for `/readyz`; returns how long since `since`.
+    fn ready(&self, since: Instant) -> Duration {
+        loop {
+            if let Some((200, _)) = get(self.addr, "/readyz") {
+                return since.elapsed();
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut text = String::new();
+    stream.read_to_string(&mut text).ok()?;
+    let status = text.split(' ').nth(1)?.parse().ok()?;
+    let body = text.split("\r\n\r\n").nth(1)?.to_owned();
+    Some((status, body))
+}
+
+/// One keep-alive connection posting distinct bodies until `stop`: each request's latency, and the
+/// count of answers that were not 2xx.
+fn connection(addr: SocketAddr, id: usize, stop: &AtomicBool) -> (Vec<Duration>, u64) {
+    let mut latencies = Vec::new();
+    let mut failures = 0;
+    let Ok(stream) = TcpStream::connect(addr) else {
+        return (latencies, 1);
+    };
+    let _ = stream.set_nodelay(true);
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut writer = stream;
+    let mut n = 0u64;
+    let mut line = String::new();
+    while !stop.load(Ordering::Relaxed) {
+        n += 1;
+        let body = format!(
+            r#"{{"eventType":"transferDisconnect","eventTime":"2026-11-23T14:00:02.000Z","accountId":"9900000","callId":"c-bench-{id}-{n}","parentCallId":"c-a-{id}-{}","startTime":"2026-11-23T14:00:00.000Z","endTime":"2026-11-23T14:00:02.000Z","cause":"busy","errorMessage":"Callee is busy","transferTo":"+15550100{id:03}"}}"#,
+            n / 3
+        );
+        let started = Instant::now();
+        if write!(
+            writer,
+            "POST /callbacks HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .is_err()
+        {
+            failures += 1;
+            break;
+        }
+        let mut status = 0;
+        let mut length = 0usize;
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return (latencies, failures + 1);
+            }
+            if status == 0 {
+                status = line
+                    .split(' ')
+                    .nth(1)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
+            } else if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap_or(0);
+            } else if line == "\r\n" {
+                break;
+            }
+        }
+        let mut rest = vec![0; length];
+        if reader.read_exact(&mut rest).is_err() {
+            return (latencies, failures + 1);
+        }
+        latencies.push(started.elapsed());
+        if !(200..300).contains(&status) {
+            failures += 1;
+        }
+    }
+    (latencies, failures)
+}
+
+struct Cell {
+    rate: f64,
+    p50: Duration,
+    p99: Duration,
+    failures: u64,
+    fsyncs_per_callback: Option<f64>,
+    /// Mean time of one commit (write + fdatasync), from `/metrics`.
+    commit: Option<Duration>,
+}
+
+fn load(server: &Server, connections: usize, seconds: f64) -> Cell {
+    let stop = Arc::new(AtomicBool::new(false));
+    let threads: Vec<_> = (0..connections)
+        .map(|id| {
+            let stop = Arc::clone(&stop);
+            let addr = server.addr;
+            std::thread::spawn(move || connection(addr, id, &stop))
+        })
+        .collect();
+    let started = Instant::now();
+    std::thread::sleep(Duration::from_secs_f64(seconds));
+    stop.store(true, Ordering::Relaxed);
+    let mut latencies = Vec::new();
+    let mut failures = 0;
+    for thread in threads {
+        let (mine, failed) = thread.join().expect("a load thread");
+        latencies.extend(mine);
+        failures += failed;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    let at = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    Cell {
+        rate: latencies.len() as f64 / elapsed,
+        p50: at(0.50),
+        p99: at(0.99),
+        failures,
+        fsyncs_per_callback: None,
+        commit: None,
+    }
+}
+
+/// `fsyncs / stored callbacks`, and the mean commit time, from `/metrics`.
+fn from_metrics(server: &Server) -> Option<(f64, Duration)> {
+    let (_, metrics) = get(server.addr, "/metrics")?;
+    let value = |prefix: &str| -> f64 {
+        metrics
+            .lines()
+            .filter(|l| l.starts_with(prefix))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    let stored =
+        value("callfold_callbacks_total{event_type=\"transferDisconnect\",result=\"stored\"}");
+    let commits = value("callfold_commit_seconds_count");
+    let commit = Duration::from_secs_f64(value("callfold_commit_seconds_sum") / commits.max(1.0));
+    (stored > 0.0).then(|| (value("callfold_fsyncs_total") / stored, commit))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("serve-bench-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let seconds = if quick { 1.0 } else { 3.0 };
+    println!(
+        "machine: {} cores; {seconds} s per cell; keep-alive connections posting distinct bodies to 127.0.0.1",
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    );
+    println!();
+    println!(
+        "| mode | connections | callbacks/s | p50 | p99 | non-2xx | fsyncs/callback | commit (write + sync) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    let modes: [(&str, &[&str]); 4] = [
+        ("bare 204", &["--bare"]),
+        ("fsync off", &["--fsync", "off"]),
+        ("fsync batch", &["--fsync", "batch"]),
+        ("fsync each", &["--fsync", "each"]),
+    ];
+    let mut at_64 = Vec::new();
+    let mut each_commit = None;
+    for (name, flags) in modes {
+        for connections in [1, 16, 64] {
+            let data = scratch(&format!("{}-{connections}", name.replace(' ', "-")));
+            let server = Server::start(&data, flags);
+            server.ready(Instant::now());
+            let mut cell = load(&server, connections, seconds);
+            if name != "bare 204"
+                && let Some((fsyncs, commit)) = from_metrics(&server)
+            {
+                cell.fsyncs_per_callback = Some(fsyncs);
+                cell.commit = Some(commit);
+            }
+            server.stop();
+            let _ = std::fs::remove_dir_all(&data);
+            println!(
+                "| {name} | {connections} | {:.0} | {:.2} ms | {:.2} ms | {} | {} | {} |",
+                cell.rate,
+                cell.p50.as_secs_f64() * 1e3,
+                cell.p99.as_secs_f64() * 1e3,
+                cell.failures,
+                cell.fsyncs_per_callback
+                    .map_or("-".to_owned(), |f| format!("{f:.3}")),
+                cell.commit.map_or("-".to_owned(), |c| format!(
+                    "{:.3} ms",
+                    c.as_secs_f64() * 1e3
+                ))
+            );
+            if connections == 64 {
+                at_64.push((name, cell.rate, cell.failures));
+            }
+            if name == "fsync each" && connections == 1 {
+                each_commit = cell.commit;
+            }
+        }
+    }
+    let rate = |mode: &str| {
+        at_64
+            .iter()
+            .find(|(name, ..)| *name == mode)
+            .map_or(0.0, |(_, rate, _)| *rate)
+    };
+    let failures: u64 = at_64.iter().map(|(_, _, f)| f).sum();
+    println!();
+    let batch_off = rate("fsync batch") / rate("fsync off");
+    let batch_each = rate("fsync batch") / rate("fsync each");
+    println!(
+        "at 64 connections: batch / off = {batch_off:.2} (target >= 0.5: {}); batch / each = {batch_each:.1} (target >= 20: {}); non-2xx: {failures} (target 0: {})",
+        verdict(batch_off >= 0.5),
+        verdict(batch_each >= 20.0),
+        verdict(failures == 0)
+    );
+
+    if let Some(commit) = each_commit {
+        println!(
+            "one write + fdatasync takes {:.3} ms here, so `each` is capped near {:.0}/s and batch / each by \
+             `off` / that cap = {:.1}",
+            commit.as_secs_f64() * 1e3,
+            1.0 / commit.as_secs_f64(),
+            rate("fsync off") * commit.as_secs_f64()
+        );
+    }
+
+    // The restart: a log of about a million callbacks (100k with --quick), replayed until /readyz.
+    let calls = if quick { "16600" } else { "166000" };
+    let data = scratch("restart");
+    std::fs::create_dir_all(data.join("segments")).expect("scratch");
+    let log = data.join("segments").join("00000000000000000000.jsonl");
+    let out = Command::new(BIN)
+        .args(["generate", "--calls", calls])
+        .stdout(std::fs::File::create(&log).expect("log"))
+        .status()
+        .expect("generate");
+    assert!(out.success());
+    let lines = std::fs::read(&log).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count());
+    let mut legs = Vec::new();
+    let mut ready = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let status = Command::new(BIN)
+            .arg("legs")
+            .arg(&data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("legs");
+        assert!(status.code().is_some_and(|c| c <= 1));
+        legs.push(started.elapsed());
+        let started = Instant::now();
+        let server = Server::start(&data, &[]);
+        ready.push(server.ready(started));
+        server.stop();
+    }
+    legs.sort();
+    ready.sort();
+    let ratio = ready[1].as_secs_f64() / legs[1].as_secs_f64();
+    println!(
+        "restart on {lines} callbacks: ready in {:.2} s; `callfold legs` {:.2} s; ratio {ratio:.2} (target <= 2: {})",
+        ready[1].as_secs_f64(),
+        legs[1].as_secs_f64(),
+        verdict(ratio <= 2.0)
+    );
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "NOT met" }
+}
