@@ -580,5 +580,15 @@ proptest! {
             }
         }
         prop_assert_eq!(absorbed.evict(now + TimeDelta::hours(25)), fed.evict(now + TimeDelta::hours(25)));
+        // After eviction too, every leg left is found by its id, and none evicted is.
+        prop_assert_eq!(legs(&absorbed), legs(&fed));
+        for line in &lines {
+            let id = serde_json::from_slice::<serde_json::Value>(line).ok()
+                .and_then(|v| v["callId"].as_str().map(str::to_owned));
+            if let Some(id) = id {
+                prop_assert_eq!(absorbed.leg(&id).is_some(), fed.leg(&id).is_some());
+            }
+        }
+        prop_assert_eq!(absorbed.len(), fed.len());
     }
 }

@@ -316,12 +316,8 @@ impl<S> LegTable<S, usize> {
             children: IdMap::default(),
             parent_index: self.parent_index,
         };
+        // Files every leg in the new index, in the order they are held.
         table.grow_index(table.legs.len());
-        for (place, leg) in table.legs.iter().enumerate() {
-            let id = leg.call_id().as_bytes();
-            let hash = table.index.hash(id);
-            table.index.insert_new(hash, place, table.legs.as_slice());
-        }
         for (parent, children) in self.children {
             table
                 .children

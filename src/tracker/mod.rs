@@ -366,6 +366,8 @@ impl Tracker {
         let entries: Vec<(DateTime<Utc>, CallId)> = self
             .legs
             .legs()
+            // An ended leg is never stale: no call to look up.
+            .filter(|leg| leg.state() != State::Ended)
             .filter_map(|leg| {
                 let call = leg
                     .parent_call_id()

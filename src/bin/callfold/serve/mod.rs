@@ -219,6 +219,9 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         header_timeout: to_std(args.header_timeout),
         shutdown_timeout: to_std(args.shutdown_timeout),
     };
+    if args.log_retention.is_some() {
+        runtime.spawn(enforce_log_retention(Arc::clone(&shared)));
+    }
     let why = runtime.block_on(listen::serve(
         listener,
         tls,
@@ -231,6 +234,24 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         shared.log.len()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Deletes the segments past `--log-retention`, hourly.
+async fn enforce_log_retention(shared: Arc<Shared>) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let log = Arc::clone(&shared);
+        match tokio::task::spawn_blocking(move || log.log.enforce_retention()).await {
+            Ok(Ok(0)) | Err(_) => {}
+            Ok(Ok(deleted)) => {
+                eprintln!("callfold serve: deleted {deleted} segments past --log-retention");
+            }
+            Ok(Err(error)) => {
+                eprintln!("callfold serve: warning: deleting old segments failed: {error}");
+            }
+        }
+    }
 }
 
 fn to_std(delta: TimeDelta) -> Duration {
