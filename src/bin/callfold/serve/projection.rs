@@ -130,7 +130,7 @@ impl Projection {
                     "callfold serve: replayed {} callbacks on {threads} threads in {:.2} s, taken over in {:.2} s",
                     head.counts().lines,
                     folded.as_secs_f64(),
-                    (started.elapsed() - folded).as_secs_f64()
+                    started.elapsed().saturating_sub(folded).as_secs_f64()
                 );
             }
             Err(error) => {
