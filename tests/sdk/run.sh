@@ -17,3 +17,21 @@ log=target/sdk-check.jsonl
 "$bin" generate --calls 1000 --seed 1 > "$log"
 "$bin" decode "$log" > "$log.decoded"
 "$venv/bin/python" tests/sdk/cross_check.py "$log" "$log.decoded"
+
+# The SDK as a client of `callfold serve`: bodies it builds, posted with urllib, served as folded.
+cargo build --quiet --bin callfold --features server
+data=$(mktemp -d)
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
+export CALLFOLD_USERNAME=sdk CALLFOLD_PASSWORD=sdk-secret CALLFOLD_API_TOKEN=sdk-token
+"$bin" serve --listen 127.0.0.1:0 --data "$data/log" 2> "$data/stderr" &
+server=$!
+for _ in $(seq 100); do
+  url=$(sed -n 's/.*listening on \(http:[^,]*\),.*/\1/p' "$data/stderr")
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || { cat "$data/stderr" >&2; echo "sdk: callfold serve did not start" >&2; exit 1; }
+"$venv/bin/python" tests/sdk/post.py "$url" "$log" "$data/posted.jsonl"
+"$bin" legs "$data/posted.jsonl" > "$data/legs.jsonl" || [ $? -eq 1 ]
+"$venv/bin/python" tests/sdk/post.py "$url" "$log" "$data/posted.jsonl" "$data/legs.jsonl"
+"$bin" legs "$data/log" | cmp - "$data/legs.jsonl" && echo "sdk: callfold legs on the data directory agrees"
