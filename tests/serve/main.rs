@@ -691,3 +691,87 @@ fn the_cli_reads_a_live_data_directory() {
     assert!(server.stop().success());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_silent_client_is_cut_off_and_the_connection_limit_holds_the_rest_back() {
+    let dir = temp_dir("limits");
+    let server = Server::start(
+        &dir.join("data"),
+        &["--header-timeout", "700ms", "--max-connections", "1"],
+    );
+    // A client that connects and never finishes its headers holds the only connection...
+    let mut silent = std::net::TcpStream::connect(server.addr).unwrap();
+    silent
+        .write_all(b"POST /callbacks HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let started = std::time::Instant::now();
+    // ...so the next request waits in the backlog until the header timeout cuts the first one off.
+    let reply = server.post("/callbacks", ANSWER.as_bytes());
+    assert_eq!(reply.status, 204);
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "served at once: the limit did not hold ({:?})",
+        started.elapsed()
+    );
+    silent
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut rest = Vec::new();
+    let _ = silent.read_to_end(&mut rest);
+    assert!(
+        rest.is_empty() || String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 408"),
+        "{}",
+        String::from_utf8_lossy(&rest)
+    );
+    assert!(server.stop().success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn it_refuses_to_start_and_says_why() {
+    let dir = temp_dir("refuse");
+    let data = dir.join("data");
+    let first = Server::start(&data, &[]);
+    let refuse = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .arg("serve")
+            .args(args)
+            .envs(credentials())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let data_arg = data.to_str().unwrap();
+    let locked = refuse(&["--listen", "127.0.0.1:0", "--data", data_arg]);
+    assert!(locked.contains("is in use by another callfold"), "{locked}");
+    let address = first.addr.to_string();
+    let other = dir.join("other");
+    let in_use = refuse(&["--listen", &address, "--data", other.to_str().unwrap()]);
+    assert!(
+        in_use.starts_with(&format!("callfold: serve: cannot listen on {address}")),
+        "{in_use}"
+    );
+    let no_key = refuse(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--data",
+        other.to_str().unwrap(),
+        "--tls-cert",
+        "/nonexistent.pem",
+        "--tls-key",
+        "/nonexistent.key",
+    ]);
+    assert!(no_key.contains("--tls-cert /nonexistent.pem"), "{no_key}");
+    let forward = refuse(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--data",
+        other.to_str().unwrap(),
+        "--forward",
+        "https://app.example.com",
+    ]);
+    assert!(forward.contains("give an http:// URL"), "{forward}");
+    assert!(first.stop().success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
