@@ -538,7 +538,7 @@ proptest! {
     /// A tracker that takes over a history replayed on several threads holds what a tracker fed the
     /// same log one callback at a time holds: `callfold serve`'s start-up.
     #[test]
-    fn absorbing_a_replayed_history_equals_feeding_the_log(
+    fn absorbing_a_replayed_history_equals_feeding_the_log_without_limits(
         log in callfold::strategy::log(1..12),
         threads in 1usize..4,
         split_at in 0usize..40,
@@ -546,14 +546,14 @@ proptest! {
         let now = at("2026-12-01T00:00:00Z");
         let lines: Vec<&[u8]> = log.lines.iter().map(String::as_bytes).collect();
         let split = split_at.min(lines.len());
-        let mut fed = Tracker::new().with_retention(TimeDelta::hours(24));
+        let mut fed = Tracker::new();
         for line in &lines {
             let _ = fed.feed_at(line, now);
         }
         let head: Vec<u8> = lines[..split].iter().flat_map(|l| l.iter().copied().chain([b'\n'])).collect();
         let history = callfold::History::replay(&mut callfold::LogReader::new(&head[..]), threads, |_| Ok::<(), ()>(()))
             .unwrap();
-        let mut absorbed = Tracker::new().with_retention(TimeDelta::hours(24));
+        let mut absorbed = Tracker::new();
         absorbed.absorb(history, now);
         for line in &lines[split..] {
             let _ = absorbed.feed_at(line, now);
@@ -579,16 +579,50 @@ proptest! {
                 prop_assert_eq!(a, b);
             }
         }
-        prop_assert_eq!(absorbed.evict(now + TimeDelta::hours(25)), fed.evict(now + TimeDelta::hours(25)));
-        // After eviction too, every leg left is found by its id, and none evicted is.
+        // After removals too, every leg left is found by its id, and none removed is.
+        let ids: Vec<String> = fed.legs().map(|leg| leg.call_id().as_str().to_owned()).collect();
+        for id in ids.iter().step_by(2) {
+            prop_assert_eq!(absorbed.remove(id).is_some(), fed.remove(id).is_some());
+        }
         prop_assert_eq!(legs(&absorbed), legs(&fed));
-        for line in &lines {
-            let id = serde_json::from_slice::<serde_json::Value>(line).ok()
-                .and_then(|v| v["callId"].as_str().map(str::to_owned));
-            if let Some(id) = id {
-                prop_assert_eq!(absorbed.leg(&id).is_some(), fed.leg(&id).is_some());
-            }
+        for id in &ids {
+            prop_assert_eq!(absorbed.leg(id).is_some(), fed.leg(id).is_some());
         }
         prop_assert_eq!(absorbed.len(), fed.len());
     }
+}
+
+#[test]
+fn absorbed_legs_keep_their_retention_from_their_end_and_respect_the_bound() {
+    let log = br#"{"eventType":"transferDisconnect","callId":"c-old","parentCallId":"c-a","cause":"busy","endTime":"2026-11-20T10:00:00Z"}
+{"eventType":"transferDisconnect","callId":"c-new","parentCallId":"c-a","cause":"busy","endTime":"2026-12-01T23:00:00Z"}
+{"eventType":"transferDisconnect","callId":"c-future","parentCallId":"c-a","cause":"busy","endTime":"2099-01-01T00:00:00Z"}
+{"eventType":"transferAnswer","callId":"c-up","parentCallId":"c-a","answerTime":"2026-11-20T10:00:00Z"}
+"#;
+    let history = || {
+        callfold::History::replay(&mut callfold::LogReader::new(&log[..]), 1, |_| {
+            Ok::<(), ()>(())
+        })
+        .unwrap()
+    };
+    let now = at("2026-12-02T00:00:00Z");
+    let mut tracker = Tracker::new().with_retention(TimeDelta::hours(24));
+    tracker.absorb(history(), now);
+    // Ended nine days ago: gone. Ended an hour ago: kept until its day is up. An end in the future
+    // counts from now. A leg still up stays.
+    assert!(tracker.leg("c-old").is_none());
+    assert!(tracker.leg("c-new").is_some());
+    assert!(tracker.leg("c-future").is_some());
+    assert!(tracker.leg("c-up").is_some());
+    assert_eq!(tracker.evict(at("2026-12-02T23:00:00Z")), 1);
+    assert!(tracker.leg("c-new").is_none());
+    assert_eq!(tracker.evict(now + TimeDelta::hours(24)), 1);
+    assert!(tracker.leg("c-future").is_none());
+
+    // At most two legs: the ones that ended first go first; the leg still up stays.
+    let mut tracker = Tracker::new().with_max_legs(2);
+    tracker.absorb(history(), now);
+    let mut held: Vec<&str> = tracker.legs().map(|l| l.call_id().as_str()).collect();
+    held.sort_unstable();
+    assert_eq!(held, ["c-future", "c-up"]);
 }

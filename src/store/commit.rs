@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -24,7 +25,7 @@ pub(crate) struct Queue {
     writing: bool,
     /// Results of written batches not yet read by all their appends: the first position, or the error,
     /// and how many appends have still to read it.
-    results: HashMap<u64, (Result<u64, Arc<io::Error>>, u64)>,
+    results: HashMap<u64, (Result<u64, AppendError>, u64)>,
     /// Set when the file is in a state the log cannot vouch for (a failed sync, or a failed cut back
     /// after a failed write): every later append fails until the log is opened again.
     poisoned: Option<Arc<io::Error>>,
@@ -56,6 +57,10 @@ pub(crate) type Sink = Box<dyn Fn(u64, &[u8]) + Send + Sync>;
 pub(crate) type Observer = Box<dyn Fn(Commit) + Send + Sync>;
 
 pub(crate) struct Committer {
+    /// The position the next body gets, and the bytes of every segment held, as of the last commit:
+    /// read without waiting for a commit in progress.
+    pub next: AtomicU64,
+    pub bytes: AtomicU64,
     pub queue: Mutex<Queue>,
     pub done: Condvar,
     pub writer: Mutex<Writer>,
@@ -65,8 +70,10 @@ pub(crate) struct Committer {
 }
 
 impl Committer {
-    pub fn new(writer: Writer, options: StoreOptions) -> Committer {
+    pub fn new(writer: Writer, options: StoreOptions, bytes: u64) -> Committer {
         Committer {
+            next: AtomicU64::new(writer.next),
+            bytes: AtomicU64::new(bytes),
             queue: Mutex::new(Queue {
                 pending: Vec::new(),
                 pending_count: 0,
@@ -116,9 +123,7 @@ impl Committer {
                 if *readers == 0 {
                     queue.results.remove(&batch);
                 }
-                return result
-                    .map(|first| first + index)
-                    .map_err(AppendError::Write);
+                return result.map(|first| first + index);
             }
             if !queue.writing && queue.gathering == batch {
                 queue = self.write_batch(queue);
@@ -132,11 +137,19 @@ impl Committer {
     }
 
     /// Takes the gathered batch, writes and syncs it with the queue unlocked, and posts its result.
+    /// A batch gathered while an earlier one failed its sync is refused unwritten: the file may hold
+    /// that earlier batch, whose positions were never handed out.
     fn write_batch<'a>(&'a self, mut queue: MutexGuard<'a, Queue>) -> MutexGuard<'a, Queue> {
         let batch = queue.gathering;
         let lines = std::mem::take(&mut queue.pending);
         let count = std::mem::replace(&mut queue.pending_count, 0);
         queue.gathering += 1;
+        if let Some(error) = &queue.poisoned {
+            let refused = Err(AppendError::Poisoned(Arc::clone(error)));
+            queue.results.insert(batch, (refused, count));
+            self.done.notify_all();
+            return queue;
+        }
         queue.writing = true;
         drop(queue);
 
@@ -146,6 +159,10 @@ impl Committer {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (result, poison) = write(&mut writer, &lines, count, &self.options);
+        if result.is_ok() {
+            self.next.store(writer.next, Ordering::Release);
+            self.bytes.fetch_add(lines.len() as u64, Ordering::Relaxed);
+        }
         if let (Ok(first), Some(sink)) = (&result, &self.sink) {
             for (i, body) in lines
                 .split(|b| *b == b'\n')
@@ -169,7 +186,9 @@ impl Committer {
         if poison && let Err(error) = &result {
             queue.poisoned = Some(Arc::clone(error));
         }
-        queue.results.insert(batch, (result, count));
+        queue
+            .results
+            .insert(batch, (result.map_err(AppendError::Write), count));
         self.done.notify_all();
         queue
     }
@@ -186,9 +205,11 @@ fn write(
 ) -> (Result<u64, Arc<io::Error>>, bool) {
     if writer.segment_len > 0
         && writer.segment_len + lines.len() as u64 > options.segment_bytes
-        && let Err(error) = roll(writer, options)
+        && let Err((error, left_behind)) = roll(writer, options)
     {
-        return (Err(Arc::new(error)), false);
+        // A new segment file left behind would be taken, on open, for the end of the log: the log
+        // must not be written past it.
+        return (Err(Arc::new(error)), left_behind);
     }
     if let Err(error) = writer.file.write_all(lines) {
         let poison = writer.file.set_len(writer.segment_len).is_err();
@@ -197,6 +218,8 @@ fn write(
     if options.fsync != Fsync::Off
         && let Err(error) = writer.file.sync_data()
     {
+        // Best effort: the bytes of a batch that was not acknowledged are better gone.
+        let _ = writer.file.set_len(writer.segment_len);
         return (Err(Arc::new(error)), true);
     }
     let first = writer.next;
@@ -205,13 +228,21 @@ fn write(
     (Ok(first), false)
 }
 
-/// Starts a new segment named by the next position, and makes its name durable.
-fn roll(writer: &mut Writer, options: &StoreOptions) -> io::Result<()> {
+/// Starts a new segment named by the next position, and makes its name durable. On failure, says
+/// whether the new file could not be removed again (and so is left behind).
+fn roll(writer: &mut Writer, options: &StoreOptions) -> Result<(), (io::Error, bool)> {
     let folder = writer.dir.join(segment::SEGMENTS);
     let path = folder.join(segment::name(writer.next));
-    let file = OpenOptions::new().create(true).append(true).open(&path)?;
-    if options.fsync != Fsync::Off {
-        segment::sync_dir(&folder)?;
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| (e, path.exists()))?;
+    if options.fsync != Fsync::Off
+        && let Err(error) = segment::sync_dir(&folder)
+    {
+        let left_behind = std::fs::remove_file(&path).is_err();
+        return Err((error, left_behind));
     }
     writer.file = file;
     writer.segment_len = 0;

@@ -17,6 +17,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
 
 pub use commit::Commit;
@@ -175,7 +176,10 @@ impl EventLog {
             move |source| OpenError::Io { path, source }
         };
         let folder = dir.join(segment::SEGMENTS);
-        fs::create_dir_all(&folder).map_err(io_at(&folder))?;
+        if !folder.is_dir() {
+            fs::create_dir_all(&folder).map_err(io_at(&folder))?;
+            segment::sync_dir(&dir).map_err(io_at(&dir))?;
+        }
         let lock_path = dir.join(segment::LOCK);
         let lock = OpenOptions::new()
             .create(true)
@@ -206,6 +210,7 @@ impl EventLog {
             .ok_or_else(|| io_at(&folder)(io::Error::other("no segment")))?;
         let (lines, len, torn) = segment::recover(&last.path).map_err(io_at(&last.path))?;
         if let Some(torn) = &torn {
+            // Kept in the rejects (durably) before it is cut off the segment.
             let (key, body) = segment::body_value(&torn.bytes);
             let record = serde_json::json!({
                 "kind": "torn-tail",
@@ -215,9 +220,12 @@ impl EventLog {
                 key: body,
             });
             let rejects = dir.join(segment::REJECTS);
-            segment::open_rejects(&dir)
-                .and_then(|mut file| segment::write_reject(&mut file, &record))
-                .map_err(io_at(&rejects))?;
+            segment::write_reject(&dir, &record).map_err(io_at(&rejects))?;
+            segment::cut(&last.path, len).map_err(io_at(&last.path))?;
+        }
+        let mut bytes = len;
+        for closed in &segments[..segments.len() - 1] {
+            bytes += closed.path.metadata().map_err(io_at(&closed.path))?.len();
         }
         let file = OpenOptions::new()
             .append(true)
@@ -232,7 +240,7 @@ impl EventLog {
         };
         Ok(EventLog {
             dir,
-            committer: Committer::new(writer, options),
+            committer: Committer::new(writer, options, bytes),
             torn,
             _lock: lock,
         })
@@ -341,8 +349,7 @@ impl EventLog {
             .writer
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut file = segment::open_rejects(&self.dir)?;
-        segment::write_reject(&mut file, &serde_json::Value::Object(record))
+        segment::write_reject(&self.dir, &serde_json::Value::Object(record))
     }
 
     /// The number of bodies in the log: the position the next one gets.
@@ -356,7 +363,7 @@ impl EventLog {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn len(&self) -> u64 {
-        self.lock_writer().next
+        self.committer.next.load(Ordering::Acquire)
     }
 
     /// Whether the log holds no body.
@@ -384,13 +391,7 @@ impl EventLog {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn bytes(&self) -> u64 {
-        let writer = self.lock_writer();
-        let closed: u64 = writer.segments[..writer.segments.len().saturating_sub(1)]
-            .iter()
-            .filter_map(|s| s.path.metadata().ok())
-            .map(|m| m.len())
-            .sum();
-        closed + writer.segment_len
+        self.committer.bytes.load(Ordering::Relaxed)
     }
 
     /// The torn last line cut off when the log was opened, if there was one. It is also in
@@ -524,11 +525,14 @@ impl EventLog {
         let mut deleted = 0;
         while writer.segments.len() > 1 {
             let oldest = &writer.segments[0];
-            let modified = oldest.path.metadata()?.modified()?;
-            if modified >= cutoff {
+            let metadata = oldest.path.metadata()?;
+            if metadata.modified()? >= cutoff {
                 break;
             }
             fs::remove_file(&oldest.path)?;
+            self.committer
+                .bytes
+                .fetch_sub(metadata.len(), Ordering::Relaxed);
             writer.segments.remove(0);
             deleted += 1;
         }

@@ -67,12 +67,11 @@ pub struct Torn {
     pub bytes: Vec<u8>,
 }
 
-/// Cuts a torn last line off the segment and returns it, and counts the whole lines before it. Only the
-/// tail after the last newline is read back, from the end, so opening a big segment stays cheap apart
-/// from the count.
+/// Finds a torn last line of the segment (bytes after its last newline) and counts the whole lines
+/// before it. Returns the lines, the length of the whole lines, and the torn line, which the caller
+/// keeps and then [`cut`]s off.
 pub(crate) fn recover(path: &Path) -> io::Result<(u64, u64, Option<Torn>)> {
-    let mut file = OpenOptions::new().read(true).write(true).open(path)?;
-    let len = file.metadata()?.len();
+    let mut file = File::open(path)?;
     let mut lines = 0u64;
     let mut last_newline_end = 0u64;
     let mut buf = vec![0u8; 1 << 20];
@@ -89,15 +88,12 @@ pub(crate) fn recover(path: &Path) -> io::Result<(u64, u64, Option<Torn>)> {
         }
         at += n as u64;
     }
-    let len = len.max(at);
-    if last_newline_end == len {
-        return Ok((lines, len, None));
+    if last_newline_end == at {
+        return Ok((lines, at, None));
     }
     file.seek(SeekFrom::Start(last_newline_end))?;
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes)?;
-    file.set_len(last_newline_end)?;
-    file.sync_data()?;
     Ok((
         lines,
         last_newline_end,
@@ -109,25 +105,31 @@ pub(crate) fn recover(path: &Path) -> io::Result<(u64, u64, Option<Torn>)> {
     ))
 }
 
+/// Cuts a segment back to `len` bytes, durably.
+pub(crate) fn cut(path: &Path, len: u64) -> io::Result<()> {
+    let file = OpenOptions::new().write(true).open(path)?;
+    file.set_len(len)?;
+    file.sync_data()
+}
+
 /// Makes a new or renamed entry of a folder durable.
 pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-/// The rejects file of a data directory, opened for appending.
-pub(crate) fn open_rejects(dir: &Path) -> io::Result<File> {
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join(REJECTS))
-}
-
-/// Writes one reject record and makes it durable.
-pub(crate) fn write_reject(file: &mut File, record: &serde_json::Value) -> io::Result<()> {
+/// Appends one record to the rejects file of a data directory, durably: the file's new name too.
+pub(crate) fn write_reject(dir: &Path, record: &serde_json::Value) -> io::Result<()> {
+    let path = dir.join(REJECTS);
+    let new = !path.exists();
+    let mut file = OpenOptions::new().create(true).append(true).open(&path)?;
     let mut line = serde_json::to_vec(record).map_err(io::Error::other)?;
     line.push(b'\n');
     file.write_all(&line)?;
-    file.sync_data()
+    file.sync_data()?;
+    if new {
+        sync_dir(dir)?;
+    }
+    Ok(())
 }
 
 /// A body as a JSON value that gives back exactly its bytes: a string when they are UTF-8, base64

@@ -87,24 +87,34 @@ impl Tracker {
         }
     }
 
-    /// Takes over what a [`History`] folded: its legs and its calls, merged into the ones held, as if
-    /// the tracker had been fed the same callbacks at `now`. A history replays a log on every core, so
-    /// this is how a service rebuilds its tracker from its log at start-up.
+    /// Takes over what a [`History`] folded: its legs and its calls, merged into the ones held, as a
+    /// tracker fed the same callbacks would hold them. A history replays a log on every core, so this
+    /// is how a service rebuilds its tracker from its log at start-up.
     ///
-    /// The bound set by [`with_max_legs`](Tracker::with_max_legs) applies to the legs made after, not
-    /// to the ones taken over.
+    /// With a retention, an ended leg taken over counts as ended at its `endTime` (or at `now` when it
+    /// has none, or one after `now`: a clock cannot be trusted past the present), so that the legs a
+    /// running tracker would have evicted are evicted here too. With a maximum, the legs past it go,
+    /// those that ended first first; the legs that have not ended all stay. Meant for a tracker fed
+    /// nothing yet, or only older callbacks: the ends it holds must not be later than those taken over.
     ///
     /// ```
     /// use callfold::{History, LogReader, Tracker};
+    /// use chrono::TimeDelta;
     ///
     /// let log = br#"{"eventType":"transferAnswer","callId":"c-b","parentCallId":"c-a","answerTime":"2026-11-23T14:00:05Z"}
-    /// {"eventType":"transferDisconnect","callId":"c-b","parentCallId":"c-a","cause":"hangup"}
+    /// {"eventType":"transferDisconnect","callId":"c-b","parentCallId":"c-a","cause":"hangup","endTime":"2026-11-23T14:01:00Z"}
     /// "#;
-    /// let history = History::replay(&mut LogReader::new(&log[..]), 2, |_| Ok::<(), ()>(())).unwrap();
+    /// let history = || History::replay(&mut LogReader::new(&log[..]), 2, |_| Ok::<(), ()>(())).unwrap();
     /// let mut tracker = Tracker::new();
-    /// tracker.absorb(history, chrono::Utc::now());
+    /// tracker.absorb(history(), chrono::Utc::now());
     /// assert_eq!(tracker.leg("c-b").unwrap().state(), callfold::State::Ended);
     /// assert_eq!(tracker.legs_of("c-a").len(), 1);
+    ///
+    /// // A day's retention: a leg that ended in November is gone by December.
+    /// let mut tracker = Tracker::new().with_retention(TimeDelta::days(1));
+    /// tracker.absorb(history(), callfold::parse_timestamp("2026-12-02T00:00:00Z")?);
+    /// assert!(tracker.leg("c-b").is_none());
+    /// # Ok::<(), callfold::TimestampError>(())
     /// ```
     pub fn absorb(&mut self, history: History, now: DateTime<Utc>) {
         let (legs, calls) = history.into_parts();
@@ -119,16 +129,32 @@ impl Tracker {
             self.calls.insert_or_merge(id, a, |mine, a| mine.merge(*a));
         }
         if self.keeps_time() {
-            self.ends.reserve(self.legs.len());
-            self.heard.reserve(self.calls.len());
-            for leg in self.legs.legs() {
-                if leg.state() == State::Ended {
-                    self.ends.push(now, leg.call_id().clone());
-                }
+            let mut ended: Vec<(DateTime<Utc>, CallId)> = self
+                .legs
+                .legs()
+                .filter(|leg| leg.state() == State::Ended)
+                .map(|leg| {
+                    let at = leg.end_time().filter(|t| *t <= now).unwrap_or(now);
+                    (at, leg.call_id().clone())
+                })
+                .collect();
+            // The queue of ends is in order of time.
+            ended.sort_unstable();
+            self.ends.reserve(ended.len());
+            for (at, id) in ended {
+                self.ends.push(at, id);
             }
+            self.heard.reserve(self.calls.len());
             let ids: Vec<CallId> = self.calls.iter().map(|(id, _)| id.clone()).collect();
             for id in ids {
                 self.heard.push(now, id);
+            }
+            self.evict(now);
+            while self.legs.len() > self.most() {
+                let Some((_, first)) = self.ends.pop_first(|_| true) else {
+                    break;
+                };
+                self.remove(first.as_str());
             }
         }
         self.rebuild_deadlines();

@@ -47,7 +47,9 @@ fn posted_state_equals_the_offline_fold_and_survives_a_restart() {
     bodies.extend(again);
     shuffle(&mut bodies, 19);
 
-    let server = Server::start(&data, &["--segment-size", "16KiB"]);
+    // The log's legs ended long ago: a retention of ten years keeps them after the restart too.
+    let flags = ["--segment-size", "16KiB", "--retention", "3650d"];
+    let server = Server::start(&data, &flags);
     let addr = server.addr;
     let posted = Arc::new(Mutex::new(Vec::new()));
     let chunks: Vec<Vec<String>> = bodies
@@ -141,7 +143,7 @@ fn posted_state_equals_the_offline_fold_and_survives_a_restart() {
     let status = server.stop();
     assert!(status.success(), "SIGTERM exits 0: {status:?}");
 
-    let server = Server::start(&data, &["--segment-size", "16KiB"]);
+    let server = Server::start(&data, &flags);
     assert!(
         server
             .stderr()
@@ -204,7 +206,7 @@ fn kill_9_under_concurrent_load_loses_no_acknowledged_callback() {
         .unwrap();
     drop(segment);
 
-    let server = Server::start(&data, &[]);
+    let server = Server::start(&data, &["--retention", "3650d"]);
     assert!(server.stderr().contains("torn line"), "{}", server.stderr());
     let logged = log_lines(&data);
     let mut seen = HashSet::new();

@@ -119,6 +119,19 @@ pub struct Shared {
     pub bare: bool,
     /// Set once a signal asks the server to stop: long-lived `/changes` streams end.
     pub stopping: tokio::sync::watch::Sender<bool>,
+    /// One fold of the whole log at a time for `/changes` clients resuming from long ago.
+    pub refolds: tokio::sync::Semaphore,
+    retention: TimeDelta,
+    max_legs: usize,
+}
+
+impl Shared {
+    /// A tracker with the server's limits.
+    pub fn new_tracker(&self) -> Tracker {
+        Tracker::new()
+            .with_retention(self.retention)
+            .with_max_legs(self.max_legs)
+    }
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {
@@ -213,6 +226,9 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         body_timeout: to_std(args.body_timeout),
         bare: args.bare,
         stopping: tokio::sync::watch::Sender::new(false),
+        refolds: tokio::sync::Semaphore::new(1),
+        retention: args.retention,
+        max_legs: args.max_legs,
     });
     let limits = listen::Limits {
         max_connections: args.max_connections.max(1),
@@ -238,9 +254,14 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
 
 /// Deletes the segments past `--log-retention`, hourly.
 async fn enforce_log_retention(shared: Arc<Shared>) {
-    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    // Not during the start-up replay, which reads the oldest segments: the first run is an hour in.
+    let hour = Duration::from_secs(3600);
+    let mut every = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
     loop {
         every.tick().await;
+        if !shared.projection.is_ready() {
+            continue;
+        }
         let log = Arc::clone(&shared);
         match tokio::task::spawn_blocking(move || log.log.enforce_retention()).await {
             Ok(Ok(0)) | Err(_) => {}

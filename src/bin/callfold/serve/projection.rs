@@ -81,7 +81,14 @@ impl Projection {
         let worker = Arc::clone(&projection);
         std::thread::Builder::new()
             .name("projection".into())
-            .spawn(move || worker.run(backlog, &bodies))
+            .spawn(move || {
+                let run = std::panic::AssertUnwindSafe(|| worker.run(backlog, &bodies));
+                if std::panic::catch_unwind(run).is_err() {
+                    // Serving a state that no longer follows the log would be worse than stopping.
+                    eprintln!("callfold serve: error: the projection thread failed; stopping");
+                    std::process::exit(70);
+                }
+            })
             .map_or_else(
                 |e| eprintln!("callfold serve: cannot start the projection thread: {e}"),
                 drop,
@@ -92,7 +99,11 @@ impl Projection {
     fn run(&self, backlog: Backlog, bodies: &Receiver<(u64, Vec<u8>)>) {
         let started = Instant::now();
         let end = backlog.end;
-        self.replay(backlog);
+        if let Err(error) = self.replay(backlog) {
+            // Ready with part of the log would serve a state the log does not say.
+            eprintln!("callfold: serve: cannot replay the log: {error}");
+            std::process::exit(2);
+        }
         self.applied.send_replace(end);
         *self
             .replay_seconds
@@ -116,7 +127,7 @@ impl Projection {
     /// The start-up replay of the log as it was at start: all but its last changes replayed on every
     /// core into a history the tracker takes over, then the last ones (kept for resuming clients) fed
     /// one by one for their updates. `/changes` waits for the end.
-    fn replay(&self, backlog: Backlog) {
+    fn replay(&self, backlog: Backlog) -> Result<(), String> {
         let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let mut head = LogReader::new(backlog.head).with_max_line(usize::MAX);
         let started = Instant::now();
@@ -133,23 +144,14 @@ impl Projection {
                     started.elapsed().saturating_sub(folded).as_secs_f64()
                 );
             }
-            Err(error) => {
-                eprintln!("callfold serve: error: replaying the log stopped: {error}");
-                return;
-            }
+            Err(error) => return Err(error.to_string()),
         }
         self.unreadable
             .fetch_add(head.counts().rejected, Ordering::Relaxed);
         let mut tracker = self.write();
         let now = Utc::now();
         for body in backlog.tail {
-            let (position, body) = match body {
-                Ok(next) => next,
-                Err(error) => {
-                    eprintln!("callfold serve: error: reading the log stopped: {error}");
-                    return;
-                }
-            };
+            let (position, body) = body.map_err(|e| e.to_string())?;
             let update = tracker.feed_at(&body, now);
             self.count(&update);
             let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
@@ -161,6 +163,7 @@ impl Projection {
                 json: change_json(&update).into(),
             });
         }
+        Ok(())
     }
 
     fn count(&self, update: &Result<Update, DecodeError>) {
@@ -193,9 +196,10 @@ impl Projection {
             }
             recent.push_back(change.clone());
         }
+        // Applied before it is sent: a client that got it and resumes from it is never ahead.
+        self.applied.send_replace(position + 1);
         // No subscriber is not an error.
         let _ = self.changes.send(change);
-        self.applied.send_replace(position + 1);
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Tracker> {
@@ -205,6 +209,11 @@ impl Projection {
     /// The tracker, for reading.
     pub fn read(&self) -> RwLockReadGuard<'_, Tracker> {
         self.tracker.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The next position to apply: every change before it has been sent.
+    pub fn next_position(&self) -> u64 {
+        *self.applied.borrow()
     }
 
     /// Whether the start-up replay is done.

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
-use callfold::{Callback, Tracker};
+use callfold::Callback;
 use chrono::Utc;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tokio::sync::mpsc;
@@ -390,6 +390,20 @@ async fn changes(State(shared): Shared_, headers: HeaderMap) -> Response {
             );
         }
     };
+    if let Some(after) = after {
+        let next = shared.projection.next_position();
+        if after >= next {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "Last-Event-ID {after} is past the end of the log (the last position is {})",
+                    next.checked_sub(1)
+                        .map_or("none: the log is empty".to_owned(), |p| p.to_string())
+                ),
+                None,
+            );
+        }
+    }
     if !shared.projection.is_ready() {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -418,9 +432,13 @@ async fn stream_changes(
     let (mut receiver, missed, oldest) = shared.projection.subscribe(after);
     let mut last = after;
     if let Some(after) = after
-        && after + 1 < oldest
+        && after.saturating_add(1) < oldest
     {
-        // Older than the recent changes kept: fold the log again up to them, sending those after N.
+        // Older than the recent changes kept: fold the log again up to them, sending those after N,
+        // one such fold at a time.
+        let Ok(_permit) = shared.refolds.acquire().await else {
+            return;
+        };
         let log_shared = Arc::clone(&shared);
         let refold_sender = sender.clone();
         let refolded =
@@ -469,7 +487,7 @@ fn refold(
     until: u64,
     sender: &mpsc::Sender<Result<Event, Infallible>>,
 ) -> Option<u64> {
-    let mut tracker = Tracker::new();
+    let mut tracker = shared.new_tracker();
     let mut last = after;
     for body in shared.log.bodies_from(0).ok()? {
         let (position, body) = body.ok()?;
