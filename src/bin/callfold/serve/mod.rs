@@ -187,12 +187,6 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
                 args.data.display()
             ))
         })?;
-    let tracker = Tracker::new()
-        .with_retention(args.retention)
-        .with_max_legs(args.max_legs);
-    let projection =
-        projection::Projection::start(tracker, backlog, bodies, args.recent_changes.max(1));
-
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -203,6 +197,12 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     let address = listener
         .local_addr()
         .map_err(|e| refuse(format!("cannot listen on {}: {e}", args.listen)))?;
+    let tracker = Tracker::new()
+        .with_retention(args.retention)
+        .with_max_legs(args.max_legs);
+    let projection =
+        projection::Projection::start(tracker, backlog, bodies, args.recent_changes.max(1));
+
     eprintln!(
         "callfold serve: listening on {}://{address}, data in {} ({} callbacks in the log, fsync {}{})",
         if tls.is_some() { "https" } else { "http" },
