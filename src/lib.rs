@@ -84,7 +84,7 @@ pub use history::{
 };
 pub use replay::{Counts, DEFAULT_MAX_LINE, Filter, LogError, LogReader, Stop};
 pub use store::{
-    AppendError, Bodies, Commit, EventLog, Fsync, OpenError, Segments, StoreOptions, Torn,
+    AppendError, Bodies, Commit, EventLog, Fsync, OpenError, Rejects, Segments, StoreOptions, Torn,
 };
 #[cfg(feature = "proptest")]
 pub use testing::{GenerateOptions, GenerateSummary, generate, strategy};

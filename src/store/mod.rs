@@ -120,6 +120,60 @@ pub enum AppendError {
     Poisoned(Arc<io::Error>),
 }
 
+/// The rejects file of a data directory, `rejects.jsonl`: bodies kept but not logged, one JSON object
+/// per line, each written durably. An [`EventLog`] has one; a service whose log is elsewhere (a
+/// shared stream) keeps its rejects here.
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("callfold-doc-rejects-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir);
+/// let rejects = callfold::Rejects::open(&dir)?;
+/// rejects.keep(b"{oops", "invalid", &[("error", "not JSON")])?;
+/// let kept = std::fs::read_to_string(dir.join("rejects.jsonl"))?;
+/// assert!(kept.contains(r#""body":"{oops""#) && kept.contains(r#""kind":"invalid""#));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Rejects {
+    dir: PathBuf,
+    /// One writer at a time keeps the lines whole.
+    lock: std::sync::Mutex<()>,
+}
+
+impl Rejects {
+    /// The rejects of a data directory, which is made if it does not exist.
+    pub fn open(dir: impl AsRef<Path>) -> io::Result<Rejects> {
+        let dir = dir.as_ref().to_path_buf();
+        fs::create_dir_all(&dir)?;
+        Ok(Rejects {
+            dir,
+            lock: std::sync::Mutex::new(()),
+        })
+    }
+
+    /// Keeps a body, durably, with its kind, details and the time: exactly, as a JSON string when it
+    /// is UTF-8, as hex (`bodyHex`) otherwise.
+    pub fn keep(&self, body: &[u8], kind: &str, details: &[(&str, &str)]) -> io::Result<()> {
+        let mut record = serde_json::Map::new();
+        record.insert("kind".into(), kind.into());
+        record.insert(
+            "receivedAt".into(),
+            crate::format_timestamp(&chrono::Utc::now()).into(),
+        );
+        for (key, value) in details {
+            record.insert((*key).into(), (*value).into());
+        }
+        let (key, value) = segment::body_value(body);
+        record.insert(key.into(), value);
+        let _one_writer = self
+            .lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        segment::write_reject(&self.dir, &serde_json::Value::Object(record))
+    }
+}
+
 /// A durable, append-only log of callback bodies in a directory.
 ///
 /// Each body gets a position, counted from 0 over the whole log, that stays the same across restarts.
@@ -153,6 +207,7 @@ pub struct EventLog {
     dir: PathBuf,
     committer: Committer,
     torn: Option<Torn>,
+    rejects: Rejects,
     /// Held for as long as the log is open: its lock keeps other writers out.
     _lock: File,
 }
@@ -239,6 +294,10 @@ impl EventLog {
             segments,
         };
         Ok(EventLog {
+            rejects: Rejects {
+                dir: dir.clone(),
+                lock: std::sync::Mutex::new(()),
+            },
             dir,
             committer: Committer::new(writer, options, bytes),
             torn,
@@ -332,24 +391,22 @@ impl EventLog {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn reject(&self, body: &[u8], kind: &str, details: &[(&str, &str)]) -> io::Result<()> {
-        let mut record = serde_json::Map::new();
-        record.insert("kind".into(), kind.into());
-        record.insert(
-            "receivedAt".into(),
-            crate::format_timestamp(&chrono::Utc::now()).into(),
-        );
-        for (key, value) in details {
-            record.insert((*key).into(), (*value).into());
-        }
-        let (key, value) = segment::body_value(body);
-        record.insert(key.into(), value);
-        // Rejects are rare; one writer at a time through the writer's lock keeps lines whole.
-        let _writer = self
-            .committer
-            .writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        segment::write_reject(&self.dir, &serde_json::Value::Object(record))
+        self.rejects.keep(body, kind, details)
+    }
+
+    /// The data directory's rejects, where [`reject`](EventLog::reject) keeps bodies.
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("callfold-doc-log-rejects-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir);
+    /// let log = callfold::EventLog::open(&dir, Default::default())?;
+    /// log.rejects().keep(b"[]", "invalid", &[])?;
+    /// assert!(dir.join("rejects.jsonl").exists());
+    /// # drop(log); std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn rejects(&self) -> &Rejects {
+        &self.rejects
     }
 
     /// The number of bodies in the log: the position the next one gets.

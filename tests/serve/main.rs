@@ -2,6 +2,8 @@
 //! directory, real HTTP, real files, real signals.
 
 mod harness;
+#[cfg(feature = "nats")]
+mod nats;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -227,7 +229,7 @@ fn kill_9_under_concurrent_load_loses_no_acknowledged_callback() {
     let leg = server.get(&format!("/legs/c-b-{}", 0));
     assert_eq!(leg.status, 200);
     assert_eq!(
-        server.get("/readyz").json()["logBodies"],
+        server.get("/readyz").json()["nextPosition"],
         serde_json::json!(logged.len())
     );
     assert!(server.stop().success());

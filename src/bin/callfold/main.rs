@@ -5,6 +5,8 @@
 mod args;
 mod check;
 mod decode;
+#[cfg(feature = "nats")]
+mod export;
 mod failure;
 mod format;
 mod generate;
@@ -16,6 +18,8 @@ mod replay;
 mod serve;
 mod sources;
 mod stats;
+#[cfg(feature = "nats")]
+mod stream;
 mod table;
 
 use std::process::ExitCode;
@@ -66,6 +70,9 @@ enum Command {
     /// Report unreadable lines, invariant violations and conflicts
     #[command(after_help = EXIT_CODES)]
     Check(check::Args),
+    /// Write a log out as JSON lines: a JetStream stream (nats://HOST:PORT/STREAM) or a data directory
+    #[cfg(feature = "nats")]
+    Export(export::Args),
     /// Receive callbacks over HTTP into a durable log, and serve every leg's state
     #[cfg(feature = "server")]
     Serve(serve::Args),
@@ -91,6 +98,8 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         #[cfg(feature = "server")]
         Command::Serve(args) => serve::run(&args),
+        #[cfg(feature = "nats")]
+        Command::Export(args) => export::run(&args),
     };
     match result {
         Ok(code) => code,

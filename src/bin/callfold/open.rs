@@ -236,6 +236,15 @@ fn open_one(
         name: name.clone(),
         source,
     };
+    #[cfg(feature = "nats")]
+    if crate::stream::is_stream(&name) {
+        let reader = crate::stream::open(&name).map_err(|e| fail(io::Error::other(e)))?;
+        return decompressed(
+            name.clone(),
+            Box::new(BufReader::with_capacity(1 << 16, reader)),
+            layout,
+        );
+    }
     let file = File::open(path).map_err(fail)?;
     let raw: Box<dyn Read> = match progress {
         Some(bar) => Box::new(bar.wrap_read(file)),

@@ -96,8 +96,8 @@ impl Metrics {
         );
         let log_bodies = Gauge::default();
         registry.register(
-            "log_bodies",
-            "Bodies in the event log (the next position)",
+            "log_next_position",
+            "The position the next body of the log gets (a local log's line, a stream's sequence)",
             log_bodies.clone(),
         );
         let refused = Gauge::default();
@@ -171,10 +171,11 @@ impl Metrics {
                 .get_or_create(&vec![("state", state.to_owned())])
                 .set(count);
         }
-        self.log_bytes
-            .set(i64::try_from(shared.log.bytes()).unwrap_or(i64::MAX));
+        if let Some(bytes) = shared.log.bytes() {
+            self.log_bytes.set(i64::try_from(bytes).unwrap_or(i64::MAX));
+        }
         self.log_bodies
-            .set(i64::try_from(shared.log.len()).unwrap_or(i64::MAX));
+            .set(i64::try_from(shared.projection.next_position()).unwrap_or(i64::MAX));
         let projection = &shared.projection;
         self.refused
             .set(i64::try_from(projection.refused.load(Ordering::Relaxed)).unwrap_or(i64::MAX));

@@ -11,7 +11,10 @@
 mod auth;
 mod forward;
 mod listen;
+mod log;
 mod metrics;
+#[cfg(feature = "nats")]
+mod nats;
 mod projection;
 mod routes;
 
@@ -24,6 +27,7 @@ use std::time::Duration;
 use callfold::{EventLog, Fsync, StoreOptions, Tracker};
 use chrono::TimeDelta;
 
+use self::log::Log;
 use crate::args::parse_duration;
 use crate::failure::Failure;
 
@@ -102,6 +106,38 @@ pub struct Args {
     /// Accept callbacks and reads without credentials (for a loopback-only set-up or tests)
     #[arg(long)]
     no_auth: bool,
+    /// Keep the log in this NATS JetStream server's stream instead of the data directory, shared with
+    /// every instance given the same stream (nats://HOST:PORT); a 204 waits for the stream's ack
+    #[cfg(feature = "nats")]
+    #[arg(long, value_name = "URL")]
+    nats: Option<String>,
+    /// The JetStream stream, created if missing (file storage, --replicas, a 2-minute duplicate window);
+    /// an existing stream with another configuration is never changed: the server says what differs
+    #[cfg(feature = "nats")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "CALLFOLD",
+        requires = "nats"
+    )]
+    stream: String,
+    /// Replicas of a stream callfold creates (3 on a cluster: a body is acked once a quorum holds it)
+    #[cfg(feature = "nats")]
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "nats")]
+    replicas: usize,
+    /// Bodies are published to PREFIX.<shard>, the shard a hash of the call
+    #[cfg(feature = "nats")]
+    #[arg(
+        long,
+        value_name = "PREFIX",
+        default_value = "callfold",
+        requires = "nats"
+    )]
+    subject_prefix: String,
+    /// How long a callback waits for the stream's ack before it gets 503
+    #[cfg(feature = "nats")]
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration, requires = "nats")]
+    ack_timeout: TimeDelta,
     /// For benchmarks only: answer 204 to every callback and do nothing else (no log, no fold)
     #[arg(long, hide = true)]
     bare: bool,
@@ -109,7 +145,7 @@ pub struct Args {
 
 /// Everything the handlers share.
 pub struct Shared {
-    pub log: EventLog,
+    pub log: Arc<Log>,
     pub projection: Arc<projection::Projection>,
     pub auth: auth::Auth,
     pub metrics: metrics::Metrics,
@@ -149,48 +185,11 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         .map_err(refuse)?;
     let metrics = metrics::Metrics::new();
     let (sink, bodies) = std::sync::mpsc::channel::<(u64, Vec<u8>)>();
-    let options = StoreOptions {
-        fsync: args.fsync,
-        segment_bytes: args.segment_size,
-        retention: args.log_retention.map(to_std),
-    };
-    let log = EventLog::open(&args.data, options)
-        .map_err(|e| refuse(e.to_string()))?
-        .with_sink(move |position, body| {
-            // The projection thread ends only with the process, so a send cannot fail while serving.
-            let _ = sink.send((position, body.to_vec()));
-        })
-        .with_observer(metrics.commit_observer());
-    if let Some(torn) = log.torn() {
-        eprintln!(
-            "callfold serve: warning: {} ended with {} bytes of a torn line (a write cut off by a crash); \
-             cut off and kept in {}",
-            torn.segment.display(),
-            torn.bytes.len(),
-            args.data.join("rejects.jsonl").display()
-        );
-    }
-    let end = log.len();
-    let split = end.saturating_sub(args.recent_changes.max(1) as u64);
-    let backlog = log
-        .reader_to(split)
-        .and_then(|head| {
-            Ok(projection::Backlog {
-                head,
-                tail: log.bodies_from(split)?,
-                end,
-            })
-        })
-        .map_err(|e| {
-            refuse(format!(
-                "cannot read the log in {}: {e}",
-                args.data.display()
-            ))
-        })?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| refuse(format!("cannot start the runtime: {e}")))?;
+    let opened = open_log(args, &runtime, &metrics, sink).map_err(refuse)?;
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind(args.listen))
         .map_err(|e| refuse(format!("cannot listen on {}: {e}", args.listen)))?;
@@ -200,16 +199,28 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     let tracker = Tracker::new()
         .with_retention(args.retention)
         .with_max_legs(args.max_legs);
-    let projection =
-        projection::Projection::start(tracker, backlog, bodies, args.recent_changes.max(1));
-
+    let projection = projection::Projection::start(
+        tracker,
+        opened.backlog,
+        bodies,
+        args.recent_changes.max(1),
+        opened.ready_at,
+    );
+    let log = Arc::new(opened.log);
+    #[cfg(feature = "nats")]
+    if let Log::Nats { .. } = &*log {
+        let (log, sink) = (Arc::clone(&log), opened.stream_sink);
+        runtime.spawn(async move {
+            if let (Log::Nats { stream, .. }, Some(sink)) = (&*log, sink) {
+                stream.consume(1, sink).await;
+            }
+        });
+    }
     eprintln!(
-        "callfold serve: listening on {}://{address}, data in {} ({} callbacks in the log, fsync {}{})",
+        "callfold serve: listening on {}://{address}, {} ({} callbacks in the log{})",
         if tls.is_some() { "https" } else { "http" },
-        args.data.display(),
-        log.len(),
-        clap::ValueEnum::to_possible_value(&args.fsync)
-            .map_or(String::new(), |v| v.get_name().to_owned()),
+        opened.describe,
+        opened.ready_at.saturating_sub(opened.first),
         if args.bare {
             ", BARE: callbacks are not kept"
         } else {
@@ -245,11 +256,113 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         limits,
         Arc::clone(&shared),
     ));
+    runtime.block_on(shared.log.close());
     eprintln!(
         "callfold serve: stopped ({why}); {} callbacks in the log",
-        shared.log.len()
+        shared
+            .projection
+            .next_position()
+            .saturating_sub(opened.first)
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The log the server keeps, what the projection replays first, and the position it is ready at.
+struct Opened {
+    log: Log,
+    backlog: Option<projection::Backlog>,
+    /// The first position of the log (0 for a local log, 1 for a stream's sequences).
+    first: u64,
+    ready_at: u64,
+    /// Where the stream's bodies go, once the consumer starts (with `--nats`).
+    #[cfg(feature = "nats")]
+    stream_sink: Option<std::sync::mpsc::Sender<(u64, Vec<u8>)>>,
+    describe: String,
+}
+
+fn open_log(
+    args: &Args,
+    runtime: &tokio::runtime::Runtime,
+    metrics: &metrics::Metrics,
+    sink: std::sync::mpsc::Sender<(u64, Vec<u8>)>,
+) -> Result<Opened, String> {
+    #[cfg(feature = "nats")]
+    if let Some(url) = &args.nats {
+        let wanted = nats::Wanted {
+            stream: args.stream.clone(),
+            prefix: args.subject_prefix.clone(),
+            replicas: args.replicas,
+        };
+        let (stream, last) = runtime.block_on(nats::NatsLog::connect(
+            url,
+            wanted,
+            to_std(args.ack_timeout),
+        ))?;
+        let rejects = callfold::Rejects::open(&args.data)
+            .map_err(|e| format!("data directory {}: {e}", args.data.display()))?;
+        return Ok(Opened {
+            log: Log::Nats { stream, rejects },
+            backlog: None,
+            first: 1,
+            ready_at: last + 1,
+            stream_sink: Some(sink),
+            describe: format!(
+                "stream {} at {url} (R={}), rejects in {}",
+                args.stream,
+                args.replicas,
+                args.data.display()
+            ),
+        });
+    }
+    let _ = runtime;
+    let options = StoreOptions {
+        fsync: args.fsync,
+        segment_bytes: args.segment_size,
+        retention: args.log_retention.map(to_std),
+    };
+    let log = EventLog::open(&args.data, options)
+        .map_err(|e| e.to_string())?
+        .with_sink(move |position, body| {
+            // The projection thread ends only with the process, so a send cannot fail while serving.
+            let _ = sink.send((position, body.to_vec()));
+        })
+        .with_observer(metrics.commit_observer());
+    if let Some(torn) = log.torn() {
+        eprintln!(
+            "callfold serve: warning: {} ended with {} bytes of a torn line (a write cut off by a crash); \
+             cut off and kept in {}",
+            torn.segment.display(),
+            torn.bytes.len(),
+            args.data.join("rejects.jsonl").display()
+        );
+    }
+    let end = log.len();
+    let split = end.saturating_sub(args.recent_changes.max(1) as u64);
+    let backlog = log
+        .reader_to(split)
+        .and_then(|head| {
+            Ok(projection::Backlog {
+                head,
+                tail: log.bodies_from(split)?,
+                end,
+            })
+        })
+        .map_err(|e| format!("cannot read the log in {}: {e}", args.data.display()))?;
+    let describe = format!(
+        "data in {}, fsync {}",
+        args.data.display(),
+        clap::ValueEnum::to_possible_value(&args.fsync)
+            .map_or(String::new(), |v| v.get_name().to_owned())
+    );
+    Ok(Opened {
+        log: Log::File(log),
+        backlog: Some(backlog),
+        first: 0,
+        ready_at: end,
+        #[cfg(feature = "nats")]
+        stream_sink: None,
+        describe,
+    })
 }
 
 /// Deletes the segments past `--log-retention`, hourly.

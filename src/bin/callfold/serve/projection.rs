@@ -50,23 +50,29 @@ pub struct Projection {
     /// How many positions have been applied: the next position to apply.
     applied: watch::Sender<u64>,
     ready: AtomicBool,
+    /// The projection is ready once the position before this one is applied.
+    ready_at: u64,
     /// Bodies the tracker refused (at its maximum of legs), and bodies it could not read.
     pub refused: AtomicU64,
     pub unreadable: AtomicU64,
-    /// Seconds the start-up replay took, once done.
-    pub replay_seconds: Mutex<Option<f64>>,
+    /// When the projection started, until it is ready.
+    started: Instant,
 }
 
 impl Projection {
-    /// Starts the projection thread: the backlog first, then the bodies the log's sink sends.
+    /// Starts the projection thread: the backlog first (a local log's), then the bodies the log
+    /// sends. It is ready once the backlog is folded and every position before `ready_at` applied (a
+    /// shared stream's bodies at start come through `bodies`).
     pub fn start(
         tracker: Tracker,
-        backlog: Backlog,
+        backlog: Option<Backlog>,
         bodies: Receiver<(u64, Vec<u8>)>,
         keep: usize,
+        ready_at: u64,
     ) -> Arc<Projection> {
         let (changes, _) = broadcast::channel(4096);
-        let (applied, _) = watch::channel(0);
+        let first = backlog.as_ref().map_or(1, |_| 0);
+        let (applied, _) = watch::channel(first);
         let projection = Arc::new(Projection {
             tracker: RwLock::new(tracker),
             recent: Mutex::new(VecDeque::with_capacity(keep)),
@@ -74,9 +80,10 @@ impl Projection {
             changes,
             applied,
             ready: AtomicBool::new(false),
+            ready_at,
             refused: AtomicU64::new(0),
             unreadable: AtomicU64::new(0),
-            replay_seconds: Mutex::new(None),
+            started: Instant::now(),
         });
         let worker = Arc::clone(&projection);
         std::thread::Builder::new()
@@ -96,20 +103,17 @@ impl Projection {
         projection
     }
 
-    fn run(&self, backlog: Backlog, bodies: &Receiver<(u64, Vec<u8>)>) {
-        let started = Instant::now();
-        let end = backlog.end;
-        if let Err(error) = self.replay(backlog) {
-            // Ready with part of the log would serve a state the log does not say.
-            eprintln!("callfold: serve: cannot replay the log: {error}");
-            std::process::exit(2);
+    fn run(&self, backlog: Option<Backlog>, bodies: &Receiver<(u64, Vec<u8>)>) {
+        if let Some(backlog) = backlog {
+            let end = backlog.end;
+            if let Err(error) = self.replay(backlog) {
+                // Ready with part of the log would serve a state the log does not say.
+                eprintln!("callfold: serve: cannot replay the log: {error}");
+                std::process::exit(2);
+            }
+            self.applied.send_replace(end);
         }
-        self.applied.send_replace(end);
-        *self
-            .replay_seconds
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(started.elapsed().as_secs_f64());
-        self.ready.store(true, Ordering::Release);
+        self.note_ready();
         let mut last_evict = Instant::now();
         loop {
             match bodies.recv_timeout(Duration::from_secs(10)) {
@@ -166,6 +170,18 @@ impl Projection {
         Ok(())
     }
 
+    /// Becomes ready once every position before `ready_at` is applied, and says so.
+    fn note_ready(&self) {
+        if self.ready.load(Ordering::Relaxed) || *self.applied.borrow() < self.ready_at {
+            return;
+        }
+        self.ready.store(true, Ordering::Release);
+        eprintln!(
+            "callfold serve: ready in {:.2} s",
+            self.started.elapsed().as_secs_f64()
+        );
+    }
+
     fn count(&self, update: &Result<Update, DecodeError>) {
         match update {
             Ok(Update::Refused { .. }) => {
@@ -198,6 +214,7 @@ impl Projection {
         }
         // Applied before it is sent: a client that got it and resumes from it is never ahead.
         self.applied.send_replace(position + 1);
+        self.note_ready();
         // No subscriber is not an error.
         let _ = self.changes.send(change);
     }

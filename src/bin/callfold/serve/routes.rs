@@ -142,31 +142,28 @@ async fn callback(
         Err(decode) => return refuse(&shared, bytes, &uri, &decode).await,
     };
     let event_type = callback.event.name().to_owned();
-    let log_shared = Arc::clone(&shared);
-    let body = bytes.clone();
-    let appended = tokio::task::spawn_blocking(move || log_shared.log.append(&body)).await;
-    let position = match appended {
-        Ok(Ok(position)) => position,
-        Ok(Err(failure)) => {
+    let call = callback
+        .parent_call_id
+        .as_ref()
+        .unwrap_or(&callback.call_id)
+        .as_str()
+        .to_owned();
+    let position = match shared.log.append(bytes.clone(), &call).await {
+        Ok(position) => position,
+        Err(failure) => {
             shared.metrics.callback(&event_type, Outcome::Unavailable);
             eprintln!("callfold serve: error: {failure}");
-            return error(StatusCode::SERVICE_UNAVAILABLE, &failure.to_string(), None);
-        }
-        Err(join) => {
-            shared.metrics.callback(&event_type, Outcome::Unavailable);
-            return error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &format!("the append failed: {join}"),
-                None,
-            );
+            return error(StatusCode::SERVICE_UNAVAILABLE, &failure, None);
         }
     };
     shared.metrics.callback(&event_type, Outcome::Stored);
-    // A read after the 204 sees this callback (unless the start-up replay is still running).
-    shared
-        .projection
-        .applied(position, Duration::from_secs(5))
-        .await;
+    // A read after the 204 sees this callback; during the start-up replay it is folded after it.
+    if shared.projection.is_ready() {
+        shared
+            .projection
+            .applied(position, Duration::from_secs(5))
+            .await;
+    }
     match &shared.forward {
         Some(forward) => {
             let body = if method == Method::GET {
@@ -189,31 +186,27 @@ async fn refuse(
 ) -> Response {
     let message = decode.to_string();
     let field = decode.field();
-    let kept_shared = Arc::clone(shared);
-    let (kept_message, path) = (message.clone(), uri.path().to_owned());
-    let kept = tokio::task::spawn_blocking(move || {
-        kept_shared.log.reject(
-            &bytes,
-            "invalid",
-            &[
-                ("error", kept_message.as_str()),
-                ("field", field.unwrap_or("")),
-                ("path", path.as_str()),
+    let kept = shared
+        .log
+        .reject(
+            bytes,
+            vec![
+                ("error", message.clone()),
+                ("field", field.unwrap_or("").to_owned()),
+                ("path", uri.path().to_owned()),
             ],
         )
-    })
-    .await;
+        .await;
     shared.metrics.callback("unknown", Outcome::Invalid);
     match kept {
-        Ok(Ok(())) => error(StatusCode::BAD_REQUEST, &message, field),
-        Ok(Err(e)) => error(
+        Ok(()) => error(StatusCode::BAD_REQUEST, &message, field),
+        Err(e) => error(
             StatusCode::SERVICE_UNAVAILABLE,
             &format!(
                 "the body is not a callback ({message}), and keeping it in the rejects failed: {e}"
             ),
             field,
         ),
-        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string(), field),
     }
 }
 
@@ -357,8 +350,16 @@ async fn metrics(State(shared): Shared_, headers: HeaderMap) -> Response {
 }
 
 async fn readyz(State(shared): Shared_) -> Response {
-    let ready = shared.projection.is_ready();
-    let body = serde_json::json!({ "ready": ready, "logBodies": shared.log.len() }).to_string();
+    let replayed = shared.projection.is_ready();
+    let connected = shared.log.connected();
+    let ready = replayed && connected;
+    let body = serde_json::json!({
+        "ready": ready,
+        "replayed": replayed,
+        "logConnected": connected,
+        "nextPosition": shared.projection.next_position(),
+    })
+    .to_string();
     json(
         if ready {
             StatusCode::OK
@@ -441,8 +442,9 @@ async fn stream_changes(
         };
         let log_shared = Arc::clone(&shared);
         let refold_sender = sender.clone();
+        let bodies = shared.log.bodies(0, oldest);
         let refolded =
-            tokio::task::spawn_blocking(move || refold(&log_shared, after, oldest, &refold_sender))
+            tokio::task::spawn_blocking(move || refold(&log_shared, bodies, after, &refold_sender))
                 .await;
         match refolded {
             Ok(Some(through)) => last = Some(through),
@@ -478,22 +480,18 @@ async fn stream_changes(
     }
 }
 
-/// Folds the log from the start into a tracker of its own and sends the changes after `after` and
-/// before `until`. Returns the last position sent (or `after`), or `None` when the client went away
-/// or the log could not be read.
+/// Folds the log from its start into a tracker of its own (with the server's limits) and sends the
+/// changes after `after` and before `until`. Returns the last position sent (or `after`), or `None`
+/// when the client went away.
 fn refold(
     shared: &Shared,
+    mut bodies: tokio::sync::mpsc::Receiver<(u64, Vec<u8>)>,
     after: u64,
-    until: u64,
     sender: &mpsc::Sender<Result<Event, Infallible>>,
 ) -> Option<u64> {
     let mut tracker = shared.new_tracker();
     let mut last = after;
-    for body in shared.log.bodies_from(0).ok()? {
-        let (position, body) = body.ok()?;
-        if position >= until {
-            break;
-        }
+    while let Some((position, body)) = bodies.blocking_recv() {
         let json = change_json(&tracker.feed_at(&body, Utc::now()));
         if position > after {
             let change = Change {
