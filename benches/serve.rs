@@ -36,6 +36,11 @@ struct Server {
 
 impl Server {
     fn start(data: &Path, flags: &[&str]) -> Server {
+        Server::try_start(data, flags).expect("callfold serve starts and prints its address")
+    }
+
+    /// The server, or `None` when it stopped before it listened (a cluster still electing, say).
+    fn try_start(data: &Path, flags: &[&str]) -> Option<Server> {
         let mut child = Command::new(BIN)
             .args(["serve", "--no-auth", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
@@ -52,12 +57,16 @@ impl Server {
                 }
             }
         });
-        let addr = rx
+        let Some(addr) = rx
             .recv_timeout(Duration::from_secs(30))
-            .expect("serve prints its address")
-            .parse()
-            .expect("an address");
-        Server { child, addr }
+            .ok()
+            .and_then(|a| a.parse().ok())
+        else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        };
+        Some(Server { child, addr })
     }
 
     /// Waits for `/readyz`; returns how long since `since`.
@@ -257,19 +266,7 @@ fn main() {
             }
             server.stop();
             let _ = std::fs::remove_dir_all(&data);
-            println!(
-                "| {name} | {connections} | {:.0} | {:.2} ms | {:.2} ms | {} | {} | {} |",
-                cell.rate,
-                cell.p50.as_secs_f64() * 1e3,
-                cell.p99.as_secs_f64() * 1e3,
-                cell.failures,
-                cell.fsyncs_per_callback
-                    .map_or("-".to_owned(), |f| format!("{f:.3}")),
-                cell.commit.map_or("-".to_owned(), |c| format!(
-                    "{:.3} ms",
-                    c.as_secs_f64() * 1e3
-                ))
-            );
+            row(name, connections, &cell);
             if connections == 64 {
                 at_64.push((name, cell.rate, cell.failures));
             }
@@ -277,6 +274,51 @@ fn main() {
                 each_commit = cell.commit;
             }
         }
+    }
+    // The shared log: a JetStream stream on one local nats-server (R=1) and on a three-node local
+    // cluster (R=3), a fresh stream per cell.
+    let nats = nats::Nats::cluster_and_single();
+    match &nats {
+        Some((single, cluster)) => {
+            for (name, url, replicas) in [
+                ("nats R=1", single.url(), "1"),
+                ("nats R=3", cluster.url(), "3"),
+            ] {
+                for connections in [1, 16, 64] {
+                    let data = scratch(&format!("{}-{connections}", name.replace([' ', '='], "-")));
+                    // A stream of its own per cell, on subjects of its own (streams cannot share them).
+                    let stream = format!("BENCH_R{replicas}_{connections}");
+                    let prefix = format!("bench{replicas}x{connections}");
+                    let flags = [
+                        "--nats",
+                        &url,
+                        "--replicas",
+                        replicas,
+                        "--stream",
+                        &stream,
+                        "--subject-prefix",
+                        &prefix,
+                    ];
+                    let Some(server) = nats::retry(|| Server::try_start(&data, &flags)) else {
+                        println!(
+                            "| {name} | {connections} | the stream could not be made | | | | | |"
+                        );
+                        continue;
+                    };
+                    server.ready(Instant::now());
+                    let cell = load(&server, connections, seconds);
+                    server.stop();
+                    let _ = std::fs::remove_dir_all(&data);
+                    row(name, connections, &cell);
+                    if connections == 64 {
+                        at_64.push((name, cell.rate, cell.failures));
+                    }
+                }
+            }
+        }
+        None => println!(
+            "| nats | - | no nats-server here (.ci/run installs one in target/nats-venv) | | | | | |"
+        ),
     }
     let rate = |mode: &str| {
         at_64
@@ -294,6 +336,16 @@ fn main() {
         verdict(batch_each >= 20.0),
         verdict(failures == 0)
     );
+
+    if nats.is_some() {
+        let r1 = rate("nats R=1") / rate("fsync batch");
+        println!(
+            "at 64 connections: nats R=1 / file batch = {r1:.2} (target >= 0.5, within 2x: {}); nats R=3 / file batch = {:.2}",
+            verdict(r1 >= 0.5),
+            rate("nats R=3") / rate("fsync batch")
+        );
+    }
+    drop(nats);
 
     if let Some(commit) = each_commit {
         println!(
@@ -344,6 +396,152 @@ fn main() {
         verdict(ratio <= 2.0)
     );
     let _ = std::fs::remove_dir_all(&data);
+}
+
+fn row(name: &str, connections: usize, cell: &Cell) {
+    println!(
+        "| {name} | {connections} | {:.0} | {:.2} ms | {:.2} ms | {} | {} | {} |",
+        cell.rate,
+        cell.p50.as_secs_f64() * 1e3,
+        cell.p99.as_secs_f64() * 1e3,
+        cell.failures,
+        cell.fsyncs_per_callback
+            .map_or("-".to_owned(), |f| format!("{f:.3}")),
+        cell.commit.map_or("-".to_owned(), |c| format!(
+            "{:.3} ms",
+            c.as_secs_f64() * 1e3
+        ))
+    );
+}
+
+/// nats-server processes for the shared-log rows.
+mod nats {
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    pub struct Nats {
+        children: Vec<Child>,
+        urls: Vec<String>,
+    }
+
+    impl Nats {
+        pub fn url(&self) -> String {
+            self.urls.join(",")
+        }
+
+        /// One node, and a three-node cluster, or `None` without a nats-server.
+        pub fn cluster_and_single() -> Option<(Nats, Nats)> {
+            let binary = binary()?;
+            let store = super::scratch("nats");
+            let port = free_port();
+            let single = Nats {
+                children: vec![spawn(
+                    &binary,
+                    &[
+                        "-js",
+                        "-a",
+                        "127.0.0.1",
+                        "-p",
+                        &port.to_string(),
+                        "-sd",
+                        &store.join("single").display().to_string(),
+                    ],
+                )],
+                urls: vec![format!("nats://127.0.0.1:{port}")],
+            };
+            let ports: Vec<(u16, u16)> = (0..3).map(|_| (free_port(), free_port())).collect();
+            let mut cluster = Nats {
+                children: Vec::new(),
+                urls: Vec::new(),
+            };
+            for (i, (port, route)) in ports.iter().enumerate() {
+                let routes: Vec<String> = ports
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, (_, r))| format!("nats://127.0.0.1:{r}"))
+                    .collect();
+                let dir = store.join(format!("n{i}")).display().to_string();
+                cluster.children.push(spawn(
+                    &binary,
+                    &[
+                        "-js",
+                        "-a",
+                        "127.0.0.1",
+                        "-p",
+                        &port.to_string(),
+                        "-n",
+                        &format!("n{i}"),
+                        "--cluster_name",
+                        "bench",
+                        "--cluster",
+                        &format!("nats://127.0.0.1:{route}"),
+                        "--routes",
+                        &routes.join(","),
+                        "-sd",
+                        &dir,
+                    ],
+                ));
+                cluster.urls.push(format!("nats://127.0.0.1:{port}"));
+            }
+            for port in std::iter::once(port).chain(ports.iter().map(|(p, _)| *p)) {
+                let deadline = Instant::now() + Duration::from_secs(20);
+                while std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
+                    && Instant::now() < deadline
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
+            Some((single, cluster))
+        }
+    }
+
+    impl Drop for Nats {
+        fn drop(&mut self) {
+            for child in &mut self.children {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+
+    /// Tries for up to 30 s: a new cluster elects its JetStream leader first.
+    pub fn retry<T>(mut attempt: impl FnMut() -> Option<T>) -> Option<T> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(done) = attempt() {
+                return Some(done);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+
+    fn spawn(binary: &Path, args: &[&str]) -> Child {
+        Command::new(binary)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server starts")
+    }
+
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_or(0, |a| a.port())
+    }
+
+    fn binary() -> Option<PathBuf> {
+        if let Some(path) = std::env::var_os("CALLFOLD_NATS_SERVER") {
+            return Some(PathBuf::from(path));
+        }
+        let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/nats-venv/bin/nats-server");
+        venv.exists().then_some(venv)
+    }
 }
 
 fn verdict(met: bool) -> &'static str {
