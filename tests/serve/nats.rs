@@ -530,3 +530,69 @@ fn conformance_of_the_stream() {
     drop(nats);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_data_directory_moves_into_a_stream_once() {
+    let test = "a_data_directory_moves_into_a_stream_once";
+    let dir = temp_dir("nats-import");
+    let Some(nats) = Nats::start(test, &dir.join("nats")) else {
+        return;
+    };
+    // A file log, as `callfold serve` leaves it.
+    let data = dir.join("data");
+    let log = callfold::EventLog::open(&data, callfold::StoreOptions::default()).unwrap();
+    let generated = callfold(&["generate", "--calls", "40", "--seed", "9"]);
+    for line in generated.lines() {
+        log.append(line.as_bytes()).unwrap();
+    }
+    drop(log);
+    let import = |extra: &[&str]| {
+        Command::new(harness::BIN)
+            .arg("import")
+            .arg(&data)
+            .args(["--nats", &nats.url()])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = import(&[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stream = format!("{}/CALLFOLD", nats.url());
+    let sorted = |text: &str| {
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        lines.sort();
+        lines
+    };
+    // Each body once (in the order the publishes arrived: the fold does not care).
+    assert_eq!(sorted(&callfold(&["export", &stream])), sorted(&generated));
+    // Again: refused, nothing doubled; with --resume, nothing left to publish.
+    let again = import(&[]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("importing would double them"));
+    let resumed = import(&["--resume"]);
+    assert!(resumed.status.success());
+    assert!(
+        String::from_utf8_lossy(&resumed.stderr).contains("0 bodies"),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert_eq!(sorted(&callfold(&["export", &stream])), sorted(&generated));
+    // A server on the stream serves what the directory held.
+    let server = serve(&dir.join("served"), &nats.url(), &[]);
+    caught_up(&[&server], generated.lines().count() as u64 + 1);
+    let offline = callfold(&["legs", data.to_str().unwrap()]);
+    let first = offline.lines().next().unwrap();
+    let id = serde_json::from_str::<serde_json::Value>(first).unwrap()["callId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(server.get(&format!("/legs/{id}")).text(), first);
+    assert_eq!(callfold(&["legs", &stream]), offline);
+    assert!(server.stop().success());
+    drop(nats);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -11,6 +11,8 @@ mod failure;
 mod format;
 mod generate;
 mod history;
+#[cfg(feature = "nats")]
+mod import;
 mod legs;
 mod open;
 mod replay;
@@ -73,6 +75,9 @@ enum Command {
     /// Write a log out as JSON lines: a JetStream stream (nats://HOST:PORT/STREAM) or a data directory
     #[cfg(feature = "nats")]
     Export(export::Args),
+    /// Publish a data directory into the JetStream stream of `serve --nats`, each body once
+    #[cfg(feature = "nats")]
+    Import(import::Args),
     /// Receive callbacks over HTTP into a durable log, and serve every leg's state
     #[cfg(feature = "server")]
     Serve(serve::Args),
@@ -100,6 +105,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(&args),
         #[cfg(feature = "nats")]
         Command::Export(args) => export::run(&args),
+        #[cfg(feature = "nats")]
+        Command::Import(args) => import::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -14,7 +14,7 @@ mod listen;
 mod log;
 mod metrics;
 #[cfg(feature = "nats")]
-mod nats;
+pub mod nats;
 mod projection;
 mod routes;
 

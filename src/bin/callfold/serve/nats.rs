@@ -119,6 +119,16 @@ impl NatsLog {
     /// A publish whose ack does not come is sent again with the same `Nats-Msg-Id`, so the stream
     /// stores it once; past the ack timeout, or with the connection down, it fails.
     pub async fn append(&self, body: &[u8], call: &str) -> Result<u64, String> {
+        let id = format!(
+            "{}-{}",
+            self.instance,
+            self.sent.fetch_add(1, Ordering::Relaxed)
+        );
+        self.append_as(body, call, &id).await
+    }
+
+    /// Publishes a body with the given `Nats-Msg-Id` (see [`append`](NatsLog::append)).
+    pub async fn append_as(&self, body: &[u8], call: &str, id: &str) -> Result<u64, String> {
         if !self.connected() {
             return Err("NATS is not connected".into());
         }
@@ -127,18 +137,13 @@ impl NatsLog {
             .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b })
             .collect();
         let subject = format!("{}.{}", self.prefix, shard(call));
-        let id = format!(
-            "{}-{}",
-            self.instance,
-            self.sent.fetch_add(1, Ordering::Relaxed)
-        );
         let payload = Bytes::from(line);
         let deadline = tokio::time::Instant::now() + self.ack_timeout;
         let mut last_error = String::from("no ack");
         while tokio::time::Instant::now() < deadline {
             let publish = jetstream::message::PublishMessage::build()
                 .payload(payload.clone())
-                .message_id(&id);
+                .message_id(id);
             let attempt = async {
                 let ack = self
                     .jetstream
@@ -161,6 +166,68 @@ impl NatsLog {
             "the stream {} did not acknowledge the callback: {last_error}",
             self.stream
         ))
+    }
+
+    /// How many bodies the stream holds now.
+    pub async fn messages(&self) -> Result<u64, String> {
+        let mut stream = self
+            .jetstream
+            .get_stream(&self.stream)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(stream
+            .info()
+            .await
+            .map_err(|e| e.to_string())?
+            .state
+            .messages)
+    }
+
+    /// The `Nats-Msg-Id`s of the stream's bodies that start with `prefix`, read from their headers.
+    pub async fn ids_with(
+        &self,
+        prefix: &str,
+    ) -> Result<std::collections::HashSet<String>, String> {
+        let mut ids = std::collections::HashSet::new();
+        let mut stream = self
+            .jetstream
+            .get_stream(&self.stream)
+            .await
+            .map_err(|e| e.to_string())?;
+        let last = stream
+            .info()
+            .await
+            .map_err(|e| e.to_string())?
+            .state
+            .last_sequence;
+        if last == 0 {
+            return Ok(ids);
+        }
+        let consumer = stream
+            .create_consumer(jetstream::consumer::pull::OrderedConfig {
+                deliver_policy: DeliverPolicy::All,
+                headers_only: true,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut messages = consumer.messages().await.map_err(|e| e.to_string())?;
+        while let Some(message) = messages.next().await {
+            let message = message.map_err(|e| e.to_string())?;
+            if let Some(id) = message
+                .headers
+                .as_ref()
+                .and_then(|h| h.get(async_nats::header::NATS_MESSAGE_ID))
+                .map(|v| v.as_str().to_owned())
+                .filter(|id| id.starts_with(prefix))
+            {
+                ids.insert(id);
+            }
+            if message.info().map_err(|e| e.to_string())?.stream_sequence >= last {
+                break;
+            }
+        }
+        Ok(ids)
     }
 
     pub fn connected(&self) -> bool {
