@@ -95,7 +95,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         }
         let skip = done.len();
         // 64 in flight over one connection; a retried publish keeps its id.
-        let publishes = bodies
+        let pending = bodies
             .into_iter()
             .enumerate()
             .filter(|(position, _)| !done.contains(&format!("import-{position}")))
@@ -113,7 +113,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
                         .map_err(|e| (position, e))
                 }
             });
-        let mut results = futures_util::stream::iter(publishes).buffered(64);
+        let mut results = futures_util::stream::iter(pending).buffered(64);
         let mut published = 0u64;
         while let Some(result) = results.next().await {
             if let Err((position, error)) = result {
