@@ -23,7 +23,7 @@ pub struct Metrics {
     fsyncs: Counter,
     legs: Family<Labels, Gauge>,
     log_bytes: Gauge,
-    log_bodies: Gauge,
+    log_next_position: Gauge,
     refused: Gauge,
     unreadable: Gauge,
 }
@@ -94,11 +94,11 @@ impl Metrics {
             "Bytes in the event log's segments",
             log_bytes.clone(),
         );
-        let log_bodies = Gauge::default();
+        let log_next_position = Gauge::default();
         registry.register(
             "log_next_position",
             "The position the next body of the log gets (a local log's line, a stream's sequence)",
-            log_bodies.clone(),
+            log_next_position.clone(),
         );
         let refused = Gauge::default();
         registry.register(
@@ -120,7 +120,7 @@ impl Metrics {
             fsyncs,
             legs,
             log_bytes,
-            log_bodies,
+            log_next_position,
             refused,
             unreadable,
         }
@@ -174,7 +174,7 @@ impl Metrics {
         if let Some(bytes) = shared.log.bytes() {
             self.log_bytes.set(i64::try_from(bytes).unwrap_or(i64::MAX));
         }
-        self.log_bodies
+        self.log_next_position
             .set(i64::try_from(shared.projection.next_position()).unwrap_or(i64::MAX));
         let projection = &shared.projection;
         self.refused
