@@ -307,25 +307,43 @@ impl<S: BuildHasher + Default> LegTable<S, usize> {
 }
 
 impl<S> LegTable<S, usize> {
-    /// The same legs, in the same places, indexed with another hasher (a history's fast one into a
-    /// tracker's keyed one): every id is hashed once, no leg moves.
-    pub(crate) fn rehash<T: BuildHasher + Default>(self) -> LegTable<T, usize> {
+    /// The legs `keep` keeps, indexed with another hasher (a history's fast one into a tracker's keyed
+    /// one). With every leg kept, no leg moves and the parent index is carried over; otherwise the
+    /// kept legs close up and both indexes are made anew from them.
+    pub(crate) fn rehash_keeping<T: BuildHasher + Default>(
+        self,
+        keep: impl Fn(&Leg) -> bool,
+    ) -> LegTable<T, usize> {
+        let before = self.legs.len();
+        let mut legs = self.legs;
+        legs.retain(|leg| keep(leg));
         let mut table = LegTable::<T, usize> {
-            legs: self.legs,
+            legs,
             index: IdTable::default(),
             children: IdMap::default(),
             parent_index: self.parent_index,
         };
         // Files every leg in the new index, in the order they are held.
         table.grow_index(table.legs.len());
-        for (parent, children) in self.children {
-            table
-                .children
-                .insert_or_merge(parent, children, |mine, children| {
-                    for child in children {
-                        push_child(mine, child);
-                    }
-                });
+        if !table.parent_index {
+            return table;
+        }
+        if table.legs.len() == before {
+            for (parent, children) in self.children {
+                table
+                    .children
+                    .insert_or_merge(parent, children, |mine, children| {
+                        for child in children {
+                            push_child(mine, child);
+                        }
+                    });
+            }
+        } else {
+            for (place, leg) in table.legs.iter().enumerate() {
+                for parent in leg.parent_call_ids() {
+                    push_child(table.children.get_or_insert_with(parent, Vec::new), place);
+                }
+            }
         }
         table
     }

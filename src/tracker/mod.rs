@@ -118,7 +118,18 @@ impl Tracker {
     /// ```
     pub fn absorb(&mut self, history: History, now: DateTime<Utc>) {
         let (legs, calls) = history.into_parts();
-        let legs = legs.rehash::<RandomState>();
+        // Legs whose retention ran out before `now` are left behind, not taken over and evicted.
+        let retention = self.retention;
+        let expired = |leg: &Leg| {
+            leg.state() == State::Ended
+                && retention.is_some_and(|retention| {
+                    leg.end_time()
+                        .filter(|t| *t <= now)
+                        .and_then(|t| t.checked_add_signed(retention))
+                        .is_some_and(|expiry| expiry <= now)
+                })
+        };
+        let legs = legs.rehash_keeping::<RandomState>(|leg| !expired(leg));
         if self.legs.is_empty() {
             self.legs = legs;
         } else {
