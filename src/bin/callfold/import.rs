@@ -1,8 +1,8 @@
 //! `callfold import`: a local log (the data directory of `callfold serve`) published into the
-//! JetStream stream of `callfold serve --nats`, in log order, each body once: the move from one
+//! JetStream stream of `callfold serve --nats`, each body once: the move from one
 //! instance's file log to a shared stream.
 
-use std::io::{self, BufRead};
+use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -17,10 +17,10 @@ use crate::serve::nats::{NatsLog, Wanted};
 #[derive(clap::Args)]
 #[command(
     long_about = "Publish the bodies of a data directory of `callfold serve` into the JetStream stream of \
-`callfold serve --nats`, in log order, each once. The stream is made if missing, as `serve --nats` makes \
+`callfold serve --nats`, each once (64 at a time, so not always in log order: the fold does not care). The stream is made if missing, as `serve --nats` makes \
 it. A stream that already holds bodies is refused, so that an import cannot double them; after an import \
 that stopped part-way, --resume publishes the bodies the stream does not hold yet (each body's id, \
-`import-<position>`, is kept in the stream). Stop the server that writes the directory first."
+`import-<hash of the first body>-<position>`, is kept in the stream). Stop the server that writes the directory first."
 )]
 pub struct Args {
     /// The data directory
@@ -76,37 +76,41 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
                 args.stream
             )));
         }
-        // Each body is published with the id `import-<position>`, kept in the stream's headers: an
-        // import that resumes publishes exactly the positions the stream does not hold.
-        let done = if args.resume {
-            stream.ids_with("import-").await.map_err(Failure::Serve)?
-        } else {
-            std::collections::HashSet::new()
-        };
         let mut bodies = Vec::new();
         for segment in &segments {
-            let file = std::fs::File::open(segment).map_err(fail)?;
-            for line in io::BufReader::with_capacity(1 << 16, file).split(b'\n') {
-                let line = line.map_err(fail)?;
+            let text = std::fs::read(segment).map_err(fail)?;
+            // A last line without its newline is a torn write that the server never acknowledged.
+            let whole = text.iter().rposition(|b| *b == b'\n').map_or(0, |end| end + 1);
+            for line in text[..whole].split(|b| *b == b'\n') {
                 if !line.trim_ascii().is_empty() {
-                    bodies.push(line);
+                    bodies.push(line.to_vec());
                 }
             }
         }
+        // Each body is published with the id `import-<log>-<position>`, kept in the stream's headers,
+        // `<log>` a hash of the directory's first body, so that two directories never share ids: an
+        // import that resumes publishes exactly the positions of this directory the stream lacks.
+        let log_id = format!("import-{:016x}-", fnv(bodies.first().map_or(&[][..], Vec::as_slice)));
+        let done = if args.resume {
+            stream.ids_with(&log_id).await.map_err(Failure::Serve)?
+        } else {
+            std::collections::HashSet::new()
+        };
         let skip = done.len();
         // 64 in flight over one connection; a retried publish keeps its id.
         let pending = bodies
             .into_iter()
             .enumerate()
-            .filter(|(position, _)| !done.contains(&format!("import-{position}")))
+            .filter(|(position, _)| !done.contains(&format!("{log_id}{position}")))
             .map(|(position, body)| {
+                let log_id = &log_id;
                 let stream = &stream;
                 async move {
                     let call = Callback::from_slice(&body).map_or_else(
                         |_| String::new(),
                         |c| c.parent_call_id.unwrap_or(c.call_id).as_str().to_owned(),
                     );
-                    let id = format!("import-{position}");
+                    let id = format!("{log_id}{position}");
                     stream
                         .append_as(&body, &call, &id)
                         .await
@@ -135,5 +139,12 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
             }
         );
         Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// FNV-1a: a directory's identity in its import ids.
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }

@@ -54,6 +54,8 @@ pub fn open(url: &str) -> Result<StreamReader, String> {
                 let client = async_nats::ConnectOptions::new()
                     .name("callfold")
                     .connection_timeout(std::time::Duration::from_secs(5))
+                    // A reader reports a lost server rather than wait for it.
+                    .max_reconnects(3)
                     .connect(server.as_str())
                     .await
                     .map_err(|e| format!("cannot reach NATS at {server}: {e}"))?;
@@ -62,14 +64,16 @@ pub fn open(url: &str) -> Result<StreamReader, String> {
                     .get_stream(&stream)
                     .await
                     .map_err(|e| format!("no stream {stream} at {server}: {e}"))?;
-                let last = found
+                let state = found
                     .info()
                     .await
                     .map_err(|e| format!("cannot read the stream {stream}: {e}"))?
                     .state
-                    .last_sequence;
+                    .clone();
+                let last = state.last_sequence;
                 let _ = started.send(Ok(()));
-                if last == 0 {
+                // A purged stream keeps its last sequence but holds nothing.
+                if state.messages == 0 {
                     return Ok(());
                 }
                 let consumer = found

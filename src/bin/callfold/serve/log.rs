@@ -90,8 +90,13 @@ impl Log {
         }
     }
 
-    /// The bodies from position `from` up to (not including) `until`, in order, as they are read.
-    pub fn bodies(self: &Arc<Self>, from: u64, until: u64) -> mpsc::Receiver<(u64, Vec<u8>)> {
+    /// The bodies from position `from` up to (not including) `until`, in order, as they are read, then
+    /// `None` once all were read: a channel that closes without it was cut short.
+    pub fn bodies(
+        self: &Arc<Self>,
+        from: u64,
+        until: u64,
+    ) -> mpsc::Receiver<Option<(u64, Vec<u8>)>> {
         let (sender, receiver) = mpsc::channel(1024);
         let log = Arc::clone(self);
         match &**self {
@@ -103,19 +108,30 @@ impl Log {
                     };
                     for body in bodies {
                         let Ok((position, body)) = body else { return };
-                        if position >= until || sender.blocking_send((position, body)).is_err() {
+                        if position >= until {
+                            break;
+                        }
+                        if sender.blocking_send(Some((position, body))).is_err() {
                             return;
                         }
                     }
+                    let _ = sender.blocking_send(None);
                 });
             }
             #[cfg(feature = "nats")]
             Log::Nats { .. } => {
                 tokio::spawn(async move {
-                    if let Log::Nats { stream, .. } = &*log
-                        && let Err(error) = stream.read(from, until, sender).await
-                    {
-                        eprintln!("callfold serve: warning: reading the stream again: {error}");
+                    if let Log::Nats { stream, .. } = &*log {
+                        match stream.read(from, until, sender.clone()).await {
+                            Ok(()) => {
+                                let _ = sender.send(None).await;
+                            }
+                            Err(error) => {
+                                eprintln!(
+                                    "callfold serve: warning: reading the stream again: {error}"
+                                );
+                            }
+                        }
                     }
                 });
             }

@@ -189,10 +189,10 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         .enable_all()
         .build()
         .map_err(|e| refuse(format!("cannot start the runtime: {e}")))?;
-    let opened = open_log(args, &runtime, &metrics, sink).map_err(refuse)?;
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind(args.listen))
         .map_err(|e| refuse(format!("cannot listen on {}: {e}", args.listen)))?;
+    let opened = open_log(args, &runtime, &metrics, sink).map_err(refuse)?;
     let address = listener
         .local_addr()
         .map_err(|e| refuse(format!("cannot listen on {}: {e}", args.listen)))?;

@@ -95,7 +95,12 @@ impl NatsLog {
                 differences.join("; ")
             ));
         }
-        let last = info.state.last_sequence;
+        // A purged stream keeps its last sequence but holds nothing: nothing to wait for.
+        let last = if info.state.messages == 0 {
+            0
+        } else {
+            info.state.last_sequence
+        };
         let instance = format!(
             "{:x}{:x}",
             std::process::id(),
@@ -140,6 +145,7 @@ impl NatsLog {
         let payload = Bytes::from(line);
         let deadline = tokio::time::Instant::now() + self.ack_timeout;
         let mut last_error = String::from("no ack");
+        let mut pause = Duration::from_millis(50);
         while tokio::time::Instant::now() < deadline {
             let publish = jetstream::message::PublishMessage::build()
                 .payload(payload.clone())
@@ -154,13 +160,25 @@ impl NatsLog {
             };
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match tokio::time::timeout(left.min(Duration::from_secs(2)), attempt).await {
-                Ok(Ok(ack)) => return Ok(ack.sequence),
+                Ok(Ok(ack)) if ack.stream == self.stream => return Ok(ack.sequence),
+                Ok(Ok(ack)) => {
+                    return Err(format!(
+                        "the subject {subject} is taken by the stream {}, not {}",
+                        ack.stream, self.stream
+                    ));
+                }
                 Ok(Err(error)) => last_error = error,
                 Err(_) => last_error = "the ack did not come in time".into(),
             }
             if !self.connected() {
                 break;
             }
+            // Errors that come back at once (a leader election) are not retried in a tight loop.
+            tokio::time::sleep(
+                pause.min(deadline.saturating_duration_since(tokio::time::Instant::now())),
+            )
+            .await;
+            pause = (pause * 2).min(Duration::from_millis(500));
         }
         Err(format!(
             "the stream {} did not acknowledge the callback: {last_error}",
@@ -268,7 +286,7 @@ impl NatsLog {
         &self,
         from: u64,
         until: u64,
-        sink: tokio::sync::mpsc::Sender<(u64, Vec<u8>)>,
+        sink: tokio::sync::mpsc::Sender<Option<(u64, Vec<u8>)>>,
     ) -> Result<(), String> {
         if from >= until {
             return Ok(());
@@ -281,7 +299,7 @@ impl NatsLog {
                 break;
             }
             if sink
-                .send((sequence, message.payload.to_vec()))
+                .send(Some((sequence, message.payload.to_vec())))
                 .await
                 .is_err()
             {
@@ -312,8 +330,9 @@ impl NatsLog {
         consumer.messages().await.map_err(|e| e.to_string())
     }
 
+    /// Sends what is buffered, for at most a second: with NATS down a flush would wait for ever.
     pub async fn flush(&self) {
-        let _ = self.client.flush().await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.client.flush()).await;
     }
 }
 

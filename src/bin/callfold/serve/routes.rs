@@ -392,6 +392,13 @@ async fn changes(State(shared): Shared_, headers: HeaderMap) -> Response {
         }
     };
     if let Some(after) = after {
+        // An id from another instance on the same stream may be a little ahead of this one.
+        if after >= shared.projection.next_position() {
+            shared
+                .projection
+                .applied(after, Duration::from_secs(5))
+                .await;
+        }
         let next = shared.projection.next_position();
         if after >= next {
             return error(
@@ -482,16 +489,18 @@ async fn stream_changes(
 
 /// Folds the log from its start into a tracker of its own (with the server's limits) and sends the
 /// changes after `after` and before `until`. Returns the last position sent (or `after`), or `None`
-/// when the client went away.
+/// when the client went away or the log could not be read to the end.
 fn refold(
     shared: &Shared,
-    mut bodies: tokio::sync::mpsc::Receiver<(u64, Vec<u8>)>,
+    mut bodies: tokio::sync::mpsc::Receiver<Option<(u64, Vec<u8>)>>,
     after: u64,
     sender: &mpsc::Sender<Result<Event, Infallible>>,
 ) -> Option<u64> {
     let mut tracker = shared.new_tracker();
     let mut last = after;
-    while let Some((position, body)) = bodies.blocking_recv() {
+    // Cut short (the log could not be read): end the stream rather than leave a gap; the client
+    // resumes from the last id it got.
+    while let Some((position, body)) = bodies.blocking_recv()? {
         let json = change_json(&tracker.feed_at(&body, Utc::now()));
         if position > after {
             let change = Change {
