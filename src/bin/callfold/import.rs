@@ -29,15 +29,8 @@ pub struct Args {
     /// The NATS server (nats://HOST:PORT; several, comma-separated, for a cluster)
     #[arg(long, value_name = "URL")]
     nats: String,
-    /// The stream
-    #[arg(long, value_name = "NAME", default_value = "CALLFOLD")]
-    stream: String,
-    /// Replicas of the stream if it is made
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    replicas: usize,
-    /// The subjects' prefix, as given to `serve --nats`
-    #[arg(long, value_name = "PREFIX", default_value = "callfold")]
-    subject_prefix: String,
+    #[command(flatten)]
+    wanted: Wanted,
     /// Continue an import that stopped: publish only the bodies the stream does not hold yet
     #[arg(long)]
     resume: bool,
@@ -60,12 +53,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         .build()
         .map_err(|e| Failure::Serve(e.to_string()))?;
     runtime.block_on(async {
-        let wanted = Wanted {
-            stream: args.stream.clone(),
-            prefix: args.subject_prefix.clone(),
-            replicas: args.replicas,
-        };
-        let (stream, _) = NatsLog::connect(&args.nats, wanted, Duration::from_secs(10))
+        let (stream, _) = NatsLog::connect(&args.nats, args.wanted.clone(), Duration::from_secs(10))
             .await
             .map_err(Failure::Serve)?;
         let held = stream.messages().await.map_err(Failure::Serve)?;
@@ -73,7 +61,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
             return Err(Failure::Usage(format!(
                 "the stream {} already holds {held} bodies: importing would double them. Give --resume \
                  to continue an import that stopped (the bodies an import already published are skipped)",
-                args.stream
+                args.wanted.stream
             )));
         }
         let mut bodies = Vec::new();
@@ -131,7 +119,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         stream.flush().await;
         eprintln!(
             "callfold import: {published} bodies of {name} published to the stream {}{}",
-            args.stream,
+            args.wanted.stream,
             if skip > 0 {
                 format!(" ({skip} skipped, already there)")
             } else {

@@ -111,29 +111,9 @@ pub struct Args {
     #[cfg(feature = "nats")]
     #[arg(long, value_name = "URL")]
     nats: Option<String>,
-    /// The JetStream stream, created if missing (file storage, --replicas, a 2-minute duplicate window);
-    /// an existing stream with another configuration is never changed: the server says what differs
     #[cfg(feature = "nats")]
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "CALLFOLD",
-        requires = "nats"
-    )]
-    stream: String,
-    /// Replicas of a stream callfold creates (3 on a cluster: a body is acked once a quorum holds it)
-    #[cfg(feature = "nats")]
-    #[arg(long, value_name = "N", default_value_t = 1, requires = "nats")]
-    replicas: usize,
-    /// Bodies are published to PREFIX.<shard>, the shard a hash of the call
-    #[cfg(feature = "nats")]
-    #[arg(
-        long,
-        value_name = "PREFIX",
-        default_value = "callfold",
-        requires = "nats"
-    )]
-    subject_prefix: String,
+    #[command(flatten)]
+    wanted: nats::Wanted,
     /// How long a callback waits for the stream's ack before it gets 503
     #[cfg(feature = "nats")]
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration, requires = "nats")]
@@ -288,11 +268,7 @@ fn open_log(
 ) -> Result<Opened, String> {
     #[cfg(feature = "nats")]
     if let Some(url) = &args.nats {
-        let wanted = nats::Wanted {
-            stream: args.stream.clone(),
-            prefix: args.subject_prefix.clone(),
-            replicas: args.replicas,
-        };
+        let wanted = args.wanted.clone();
         let (stream, last) = runtime.block_on(nats::NatsLog::connect(
             url,
             wanted,
@@ -308,8 +284,8 @@ fn open_log(
             stream_sink: Some(sink),
             describe: format!(
                 "stream {} at {url} (R={}), rejects in {}",
-                args.stream,
-                args.replicas,
+                args.wanted.stream,
+                args.wanted.replicas,
                 args.data.display()
             ),
         });

@@ -28,11 +28,30 @@ pub struct NatsLog {
     ack_timeout: Duration,
 }
 
-/// What the stream must be: the config callfold creates, and checks an existing stream against.
+/// What the stream must be: the config callfold creates, and checks an existing stream against. The
+/// same flags for `serve --nats` and `import`.
+#[derive(clap::Args, Debug, Clone)]
 pub struct Wanted {
+    /// The JetStream stream, created if missing (file storage, --replicas, a 2-minute duplicate window);
+    /// an existing stream with another configuration is never changed: callfold says what differs
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "CALLFOLD",
+        requires = "nats"
+    )]
     pub stream: String,
-    pub prefix: String,
+    /// Replicas of a stream callfold creates (3 on a cluster: a body is acked once a quorum holds it)
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "nats")]
     pub replicas: usize,
+    /// Bodies are published to PREFIX.<shard>, the shard a hash of the call
+    #[arg(
+        long = "subject-prefix",
+        value_name = "PREFIX",
+        default_value = "callfold",
+        requires = "nats"
+    )]
+    pub prefix: String,
 }
 
 impl NatsLog {
