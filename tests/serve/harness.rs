@@ -73,7 +73,12 @@ impl Server {
 
     /// Starts the server from a command that ends by running it (`unshare ... sh -c 'exec callfold
     /// serve ...'`, say).
-    pub fn spawn(mut command: Command, env: &[(&str, String)]) -> Server {
+    pub fn spawn(command: Command, env: &[(&str, String)]) -> Server {
+        Server::try_spawn(command, env).unwrap_or_else(|why| panic!("{why}"))
+    }
+
+    /// The server, or why it stopped before it listened.
+    pub fn try_spawn(mut command: Command, env: &[(&str, String)]) -> Result<Server, String> {
         for var in [
             "CALLFOLD_USERNAME",
             "CALLFOLD_PASSWORD",
@@ -111,10 +116,10 @@ impl Server {
             let _ = child.kill();
             let status = child.wait();
             std::thread::sleep(Duration::from_millis(100));
-            panic!(
+            return Err(format!(
                 "callfold serve did not start ({status:?}): {}",
                 stderr.lock().unwrap()
-            );
+            ));
         };
         let server = Server {
             child: Some(child),
@@ -125,7 +130,7 @@ impl Server {
         if !server.stderr().contains("listening on https://") {
             server.wait_ready();
         }
-        server
+        Ok(server)
     }
 
     fn wait_ready(&self) {

@@ -450,37 +450,20 @@ fn a_three_node_cluster_keeps_acking_when_a_node_dies() {
         return;
     };
     let urls = nodes.iter().map(Nats::url).collect::<Vec<_>>().join(",");
-    // The cluster elects its JetStream leader: wait until the stream can be made.
-    let deadline = Instant::now() + Duration::from_secs(30);
+    // The cluster elects its JetStream leader and places the stream's replicas: until it has, making
+    // the stream fails ("no suitable peers"), and serve says so and stops. Try until it starts.
+    let deadline = Instant::now() + Duration::from_secs(60);
     let server = loop {
-        let out = Command::new(harness::BIN)
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--nats",
-                &urls,
-                "--replicas",
-                "3",
-            ])
-            .arg("--data")
-            .arg(dir.join("probe"))
-            .envs(harness::credentials())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut out = out;
-        std::thread::sleep(Duration::from_millis(1500));
-        if out.try_wait().unwrap().is_none() {
-            let _ = out.kill();
-            let _ = out.wait();
-            break serve(&dir.join("data"), &urls, &["--replicas", "3"]);
+        let mut command = Command::new(harness::BIN);
+        command
+            .args(["serve", "--listen", "127.0.0.1:0", "--retention", "3650d"])
+            .args(["--nats", &urls, "--replicas", "3", "--data"])
+            .arg(dir.join("data"));
+        match Server::try_spawn(command, &harness::credentials()) {
+            Ok(server) => break server,
+            Err(why) => assert!(Instant::now() < deadline, "{why}"),
         }
-        assert!(
-            Instant::now() < deadline,
-            "the cluster never took the stream"
-        );
+        std::thread::sleep(Duration::from_millis(500));
     };
     let stop = std::sync::atomic::AtomicBool::new(false);
     let addrs = [server.addr];
