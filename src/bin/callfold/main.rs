@@ -15,7 +15,9 @@ mod history;
 mod import;
 mod legs;
 mod open;
+mod pictures;
 mod replay;
+mod report;
 #[cfg(feature = "server")]
 mod serve;
 mod sources;
@@ -72,6 +74,9 @@ enum Command {
     /// Report unreadable lines, invariant violations and conflicts
     #[command(after_help = EXIT_CODES)]
     Check(check::Args),
+    /// Write one self-contained HTML report: charts, findings and call timelines
+    #[command(after_help = EXIT_CODES)]
+    Report(report::Args),
     /// Write a log out as JSON lines: a JetStream stream (nats://HOST:PORT/STREAM) or a data directory
     #[cfg(feature = "nats")]
     Export(export::Args),
@@ -101,6 +106,7 @@ fn main() -> ExitCode {
         Command::Decode(args) => decode::run(&args),
         Command::Legs(args) => legs::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Report(args) => report::run(&args),
         #[cfg(feature = "server")]
         Command::Serve(args) => serve::run(&args),
         #[cfg(feature = "nats")]

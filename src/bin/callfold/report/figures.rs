@@ -1,0 +1,401 @@
+//! The report's figures, built call by call and then forgotten, so that a report of a log of millions
+//! of callbacks holds counts and durations, never its calls: the totals and the top destinations are
+//! `callfold stats`'s own (the same builder), and the buckets over time, the distributions and the
+//! findings are added here.
+
+use std::collections::BTreeMap;
+
+use callfold::{Attempt, Call, GroupBy, Leg, Outcome, State, Stats, StatsBuilder, Summary};
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// An attempt's outcome, as the chart over time stacks them: answered when a leg won, open while a
+/// leg rings, else the outcome most of its legs ended with (ties to the first in this list).
+pub const ATTEMPT_OUTCOMES: [&str; 7] = [
+    "answered",
+    "busy",
+    "no-answer",
+    "rejected",
+    "cancelled",
+    "failed",
+    "open",
+];
+
+/// What one bucket of time holds: the attempts placed in it.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Bucket {
+    /// Attempts by outcome, in the order of [`ATTEMPT_OUTCOMES`].
+    pub attempts: [u64; 7],
+    /// Attempts decided (answered, or every leg ended).
+    pub decided: u64,
+    /// Attempts a leg won.
+    pub answered: u64,
+    /// Ring times of the attempts' legs, in milliseconds.
+    pub ring: Vec<i64>,
+}
+
+impl Bucket {
+    /// Answered ÷ decided attempts.
+    pub fn asr(&self) -> Option<f64> {
+        #[allow(clippy::cast_precision_loss)] // counts far below 2^52
+        (self.decided > 0).then(|| self.answered as f64 / self.decided as f64)
+    }
+
+    fn merge(&mut self, other: Bucket) {
+        for (a, b) in self.attempts.iter_mut().zip(other.attempts) {
+            *a += b;
+        }
+        self.decided += other.decided;
+        self.answered += other.answered;
+        self.ring.extend(other.ring);
+    }
+}
+
+/// A violation, conflict or stale leg, with the call it links to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// `violation`, `conflict` or `stale`.
+    pub kind: &'static str,
+    /// The call (its A-leg's id; a leg with no parent is its own call).
+    pub call: String,
+    /// The leg, or the A-leg's id for a conflict between the A-leg's callbacks.
+    pub leg: String,
+    /// What it is, in words.
+    pub text: String,
+}
+
+/// How many calls with findings the report lists and draws; the rest are counted.
+pub const LINKED_CALLS: usize = 40;
+
+/// The report's figures.
+pub struct Figures {
+    totals: StatsBuilder,
+    destinations: StatsBuilder,
+    /// Bucket width in seconds: an hour, or a custom width (serve's live page uses 5 minutes).
+    width: i64,
+    buckets: BTreeMap<i64, Bucket>,
+    pub ring: Vec<i64>,
+    pub talk: Vec<i64>,
+    pub queue: Vec<i64>,
+    pub findings: Vec<Finding>,
+    /// Findings past [`LINKED_CALLS`] calls: counted, not listed.
+    pub more_findings: u64,
+    pub more_calls: u64,
+    /// Calls the findings list links to.
+    linked: usize,
+    pub first: Option<DateTime<Utc>>,
+    pub last: Option<DateTime<Utc>>,
+}
+
+/// When a leg was placed: created (`enqueuedTime`), else started, else answered or ended; the time
+/// `callfold stats --by hour` groups it by.
+pub fn placed_at(leg: &Leg) -> Option<DateTime<Utc>> {
+    leg.enqueued_time()
+        .or(leg.start_time())
+        .or(leg.answer_time())
+        .or(leg.end_time())
+}
+
+impl Figures {
+    /// Figures with buckets `width` wide (an hour for a report).
+    pub fn new(width: TimeDelta) -> Figures {
+        Figures {
+            totals: StatsBuilder::new(None),
+            destinations: StatsBuilder::new(Some(GroupBy::TransferTo)),
+            width: width.num_seconds().max(1),
+            buckets: BTreeMap::new(),
+            ring: Vec::new(),
+            talk: Vec::new(),
+            queue: Vec::new(),
+            findings: Vec::new(),
+            more_findings: 0,
+            more_calls: 0,
+            linked: 0,
+            first: None,
+            last: None,
+        }
+    }
+
+    /// Adds one call. Returns whether the findings list links to it (so its timeline belongs in
+    /// the report).
+    pub fn add(&mut self, call: &Call<'_>) -> bool {
+        self.totals.add(call);
+        self.destinations.add(call);
+        for attempt in &call.attempts {
+            self.add_attempt(attempt);
+        }
+        for leg in call.legs() {
+            for (values, ms) in [
+                (&mut self.ring, leg.ring_ms()),
+                (&mut self.talk, leg.talk_ms()),
+                (&mut self.queue, leg.queue_ms()),
+            ] {
+                values.extend(ms.filter(|ms| *ms >= 0));
+            }
+        }
+        self.add_findings(call)
+    }
+
+    fn add_attempt(&mut self, attempt: &Attempt<'_>) {
+        let Some(at) = attempt.legs.iter().find_map(|p| placed_at(p.leg)) else {
+            return; // no time: counted in the totals, not over time
+        };
+        self.first = Some(self.first.map_or(at, |t| t.min(at)));
+        self.last = Some(self.last.map_or(at, |t| t.max(at)));
+        let bucket = self
+            .buckets
+            .entry(at.timestamp().div_euclid(self.width))
+            .or_default();
+        let over = attempt.legs.iter().all(|p| p.leg.state() == State::Ended);
+        let outcome = if attempt.winner.is_some() {
+            0
+        } else if !over {
+            6
+        } else {
+            let mut counts = [0u32; 7];
+            for p in &attempt.legs {
+                counts[outcome_index(p.leg.outcome())] += 1;
+            }
+            // The most common; max_by_key keeps the last of equals, so look from the end.
+            (0..7).rev().max_by_key(|&i| counts[i]).unwrap_or(5)
+        };
+        bucket.attempts[outcome] += 1;
+        bucket.answered += u64::from(attempt.winner.is_some());
+        bucket.decided += u64::from(attempt.winner.is_some() || over);
+        bucket.ring.extend(
+            attempt
+                .legs
+                .iter()
+                .filter_map(|p| p.leg.ring_ms())
+                .filter(|ms| *ms >= 0),
+        );
+    }
+
+    fn add_findings(&mut self, call: &Call<'_>) -> bool {
+        let id = call.call_id.map_or_else(
+            || {
+                call.legs()
+                    .next()
+                    .map_or_else(String::new, |l| l.call_id().to_string())
+            },
+            ToString::to_string,
+        );
+        let mut found = Vec::new();
+        for conflict in &call.conflicts {
+            found.push(Finding {
+                kind: "conflict",
+                call: id.clone(),
+                leg: id.clone(),
+                text: format!(
+                    "the A-leg's callbacks disagree on {}: {}",
+                    conflict.field(),
+                    conflict.values().join(" / ")
+                ),
+            });
+        }
+        for attempt in &call.attempts {
+            for placed in &attempt.legs {
+                let leg = placed.leg;
+                let leg_id = leg.call_id().to_string();
+                for v in leg.violations() {
+                    found.push(Finding {
+                        kind: "violation",
+                        call: id.clone(),
+                        leg: leg_id.clone(),
+                        text: format!("{}: {v}", v.code()),
+                    });
+                }
+                for c in leg.conflicts() {
+                    found.push(Finding {
+                        kind: "conflict",
+                        call: id.clone(),
+                        leg: leg_id.clone(),
+                        text: format!("{}: {}", c.field(), c.values().join(" / ")),
+                    });
+                }
+                if let Some(stale) = &placed.stale {
+                    found.push(Finding {
+                        kind: "stale",
+                        call: id.clone(),
+                        leg: leg_id.clone(),
+                        text: format!(
+                            "its transferDisconnect is missing ({})",
+                            stale.reason.code()
+                        ),
+                    });
+                }
+            }
+        }
+        if found.is_empty() {
+            return false;
+        }
+        if self.linked >= LINKED_CALLS {
+            self.more_findings += found.len() as u64;
+            self.more_calls += 1;
+            return false;
+        }
+        self.findings.extend(found);
+        self.linked += 1;
+        true
+    }
+}
+
+/// The width of the buckets over time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Width {
+    Hour,
+    Day,
+    /// Any other width, in seconds (serve's live page).
+    Seconds(i64),
+}
+
+/// The figures, ready to draw.
+pub struct Report {
+    pub totals: Stats,
+    /// The ten destinations with the most legs.
+    pub destinations: Vec<(String, Stats)>,
+    /// Destinations in all.
+    pub destination_count: usize,
+    pub width: Width,
+    /// Every bucket from the first to the last (gaps filled), by its start.
+    pub buckets: Vec<(DateTime<Utc>, Bucket)>,
+    pub ring: Vec<i64>,
+    pub talk: Vec<i64>,
+    pub queue: Vec<i64>,
+    pub findings: Vec<Finding>,
+    pub more_findings: u64,
+    pub more_calls: u64,
+    pub first: Option<DateTime<Utc>>,
+    pub last: Option<DateTime<Utc>>,
+}
+
+/// Past this many hourly buckets, a report counts per day.
+const MOST_HOURS: i64 = 72;
+/// Past this many buckets even per day, gaps stay unfilled (a log whose times are far apart).
+const MOST_BUCKETS: i64 = 400;
+
+impl Figures {
+    /// The figures; hours become days when the log spans more than three days.
+    pub fn finish(self) -> Report {
+        let mut width = if self.width == 3600 {
+            Width::Hour
+        } else {
+            Width::Seconds(self.width)
+        };
+        let mut step = self.width;
+        let mut buckets = self.buckets;
+        let span = |b: &BTreeMap<i64, Bucket>| match (b.first_key_value(), b.last_key_value()) {
+            (Some((first, _)), Some((last, _))) => last - first + 1,
+            _ => 0,
+        };
+        if width == Width::Hour && span(&buckets) > MOST_HOURS {
+            width = Width::Day;
+            step = 86_400;
+            let mut days: BTreeMap<i64, Bucket> = BTreeMap::new();
+            for (hour, bucket) in buckets {
+                days.entry(hour.div_euclid(24)).or_default().merge(bucket);
+            }
+            buckets = days;
+        }
+        if span(&buckets) <= MOST_BUCKETS
+            && let (Some(&first), Some(&last)) = (buckets.keys().next(), buckets.keys().next_back())
+        {
+            for key in first..=last {
+                buckets.entry(key).or_default();
+            }
+        }
+        let buckets = buckets
+            .into_iter()
+            .filter_map(|(key, bucket)| {
+                Some((DateTime::from_timestamp(key.checked_mul(step)?, 0)?, bucket))
+            })
+            .collect();
+        let destinations = self.destinations.finish();
+        let destination_count = destinations.len();
+        Report {
+            totals: self.totals.finish().pop().map_or_else(
+                || {
+                    Stats::of(
+                        &callfold::History::new(),
+                        &callfold::HistoryOptions::default(),
+                    )
+                },
+                |(_, stats)| stats,
+            ),
+            destinations: Stats::top(destinations, 10),
+            destination_count,
+            width,
+            buckets,
+            ring: self.ring,
+            talk: self.talk,
+            queue: self.queue,
+            findings: self.findings,
+            more_findings: self.more_findings,
+            more_calls: self.more_calls,
+            first: self.first,
+            last: self.last,
+        }
+    }
+}
+
+/// One bin of a histogram: `[from, to)` in milliseconds; the last bin has no end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bin {
+    pub from_ms: i64,
+    pub to_ms: Option<i64>,
+    pub count: u64,
+}
+
+/// A histogram of durations in at most `most` bins of a round width (1, 2 or 5 × 10ⁿ ms) that covers
+/// the values up to their 99th percentile; the last bin holds everything from its start on.
+pub fn histogram(values: &[i64], most: u8) -> Vec<Bin> {
+    if values.is_empty() || most == 0 {
+        return Vec::new();
+    }
+    let mut sorted = values.to_vec();
+    let rank = (sorted.len() * 99).div_ceil(100).max(1) - 1;
+    let (_, p99, _) = sorted.select_nth_unstable(rank);
+    let p99 = (*p99).max(1);
+    let mut width = 1i64;
+    'search: for scale in (0..15).map(|e| 10i64.pow(e)) {
+        for m in [1, 2, 5] {
+            width = m * scale;
+            if p99 / width < i64::from(most) {
+                break 'search;
+            }
+        }
+    }
+    let bins = usize::try_from((p99 / width + 1).min(i64::from(most))).unwrap_or(1);
+    let mut counts = vec![0u64; bins];
+    for &v in values {
+        let i = usize::try_from(v.max(0) / width)
+            .unwrap_or(usize::MAX)
+            .min(bins - 1);
+        counts[i] += 1;
+    }
+    (0i64..)
+        .zip(counts)
+        .map(|(i, count)| Bin {
+            from_ms: i * width,
+            to_ms: (i + 1 < i64::from(most).min(p99 / width + 1)).then(|| (i + 1) * width),
+            count,
+        })
+        .collect()
+}
+
+/// p50 and p95 of durations (nearest rank), as `callfold stats` computes them.
+pub fn percentiles(values: &[i64]) -> (Option<i64>, Option<i64>) {
+    let s = Summary::of(values.to_vec());
+    (s.p50_ms, s.p95_ms)
+}
+
+fn outcome_index(outcome: Option<Outcome>) -> usize {
+    match outcome {
+        Some(Outcome::Answered) => 0,
+        Some(Outcome::Busy) => 1,
+        Some(Outcome::NoAnswer) => 2,
+        Some(Outcome::Rejected) => 3,
+        Some(Outcome::Cancelled) => 4,
+        Some(Outcome::Failed) => 5,
+        None => 6,
+    }
+}
