@@ -361,7 +361,7 @@ mod tests {
             &|v| format!("{v:.0}"),
         );
         assert!(
-            svg.contains(">busy<") && svg.contains("a-cause-nobody-lists-anyw…"),
+            svg.contains("\nbusy\n") && svg.contains("\na-cause-nobody-lists-anyw…\n"),
             "{svg}"
         );
         assert_eq!(shorten("abc", 3), "abc");

@@ -399,3 +399,160 @@ fn outcome_index(outcome: Option<Outcome>) -> usize {
         None => 6,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use callfold::{History, HistoryOptions};
+
+    fn figures_of(log: &str) -> (Report, Vec<bool>) {
+        let mut history = History::new();
+        for line in log.lines().filter(|l| !l.trim().is_empty()) {
+            if let Ok(callback) = line.parse() {
+                history.apply(&callback);
+            }
+        }
+        let mut figures = Figures::new(TimeDelta::hours(1));
+        let linked = history
+            .calls(&HistoryOptions::default())
+            .iter()
+            .map(|call| figures.add(call))
+            .collect();
+        (figures.finish(), linked)
+    }
+
+    /// The hand-made log, worked out by hand: four calls, five attempts, all placed between 14:00 and
+    /// 14:02 on 2026-11-23, so one hourly bucket.
+    #[test]
+    fn the_hand_made_log_by_hand() {
+        let (report, linked) = figures_of(include_str!("../../../../tests/data/hand-made.jsonl"));
+        assert_eq!(report.width, Width::Hour);
+        assert_eq!(report.buckets.len(), 1);
+        let (from, bucket) = &report.buckets[0];
+        assert_eq!(from.to_rfc3339(), "2026-11-23T14:00:00+00:00");
+        // c-1e27: answered; c-36f6: busy, then answered; c-3926: one rejected and two no-answer legs
+        // that rang together, so no-answer; c-52e6: answered (the other leg was cancelled).
+        assert_eq!(bucket.attempts, [3, 1, 1, 0, 0, 0, 0]);
+        assert_eq!((bucket.answered, bucket.decided), (3, 5));
+        assert_eq!(bucket.asr(), Some(0.6));
+        // Ring times: 7.420-2.100, 7.430-2.130, 4.2-1.0, 32.3-31.5, 30 s twice, 44.9-41.2, 49.8-36.0.
+        let mut ring = bucket.ring.clone();
+        ring.sort_unstable();
+        assert_eq!(
+            ring,
+            [800, 3_200, 3_700, 5_300, 5_320, 13_800, 30_000, 30_000]
+        );
+        assert_eq!(percentiles(&ring), (Some(5_300), Some(30_000)));
+        assert_eq!((report.talk.len(), report.queue.len()), (2, 1));
+        // The totals are `callfold stats`'s: 8 legs, ASR 3/5.
+        assert_eq!(
+            (
+                report.totals.legs,
+                report.totals.attempts,
+                report.totals.calls
+            ),
+            (8, 5, 4)
+        );
+        // Eight destinations of one leg each: the ten biggest are all eight, by name.
+        assert_eq!(
+            (report.destinations.len(), report.destination_count),
+            (8, 8)
+        );
+        assert_eq!(report.destinations[0].0, "+15556667777");
+        assert!(report.destinations.iter().all(|(_, s)| s.legs == 1));
+        assert!(report.findings.is_empty() && linked.iter().all(|l| !l));
+    }
+
+    /// The ring histogram of the hand-made log: the 99th percentile is 30 s, so 2 s bins, 16 of them.
+    #[test]
+    fn histogram_bins_by_hand() {
+        let bins = histogram(
+            &[800, 3_200, 3_700, 5_300, 5_320, 13_800, 30_000, 30_000],
+            24,
+        );
+        assert_eq!(bins.len(), 16);
+        let counts: Vec<(i64, u64)> = bins
+            .iter()
+            .filter(|b| b.count > 0)
+            .map(|b| (b.from_ms, b.count))
+            .collect();
+        assert_eq!(
+            counts,
+            [(0, 1), (2_000, 2), (4_000, 2), (12_000, 1), (30_000, 2)]
+        );
+        assert_eq!(bins[14].to_ms, Some(30_000));
+        assert_eq!(
+            bins[15].to_ms, None,
+            "the last bin holds everything from its start on"
+        );
+        assert_eq!(bins.iter().map(|b| b.count).sum::<u64>(), 8);
+        assert!(histogram(&[], 24).is_empty());
+        // An outlier past the 99th percentile goes in the last bin instead of stretching the axis.
+        let mut values = vec![1_000; 200];
+        values.push(86_400_000);
+        let bins = histogram(&values, 24);
+        let last = bins.last().map(|b| (b.from_ms, b.to_ms, b.count));
+        assert_eq!((bins.len(), last), (21, Some((1_000, None, 201))));
+    }
+
+    #[test]
+    fn findings_link_their_calls_and_past_forty_are_counted() {
+        let (report, linked) = figures_of(include_str!("../../../../tests/data/faulty.jsonl"));
+        let kinds: Vec<(&str, &str)> = report
+            .findings
+            .iter()
+            .map(|f| (f.kind, f.leg.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("violation", "c-1"),
+                ("conflict", "c-1"),
+                ("violation", "c-2"),
+                ("conflict", "c-2"),
+                ("violation", "c-3")
+            ]
+        );
+        assert!(
+            report
+                .findings
+                .iter()
+                .all(|f| f.call == "c-a" || f.call == "c-b")
+        );
+        assert_eq!(linked, [true, true]);
+
+        let log: String = (0..45)
+            .map(|i| {
+                format!(
+                    r#"{{"eventType":"transferDisconnect","callId":"c-{i:02}-b","parentCallId":"c-{i:02}","cause":"busy","startTime":"2026-11-23T14:00:00Z","answerTime":"2026-11-23T14:00:01Z","endTime":"2026-11-23T14:00:02Z"}}"#
+                ) + "\n"
+            })
+            .collect();
+        let (report, linked) = figures_of(&log);
+        assert_eq!(linked.iter().filter(|l| **l).count(), LINKED_CALLS);
+        assert_eq!(report.findings.len(), LINKED_CALLS);
+        assert_eq!((report.more_calls, report.more_findings), (5, 5));
+    }
+
+    #[test]
+    fn past_three_days_the_buckets_are_days_with_the_gaps_filled() {
+        let leg = |id: &str, day: u32| {
+            format!(
+                r#"{{"eventType":"transferDisconnect","callId":"{id}","parentCallId":"p-{id}","cause":"timeout","startTime":"2026-11-{day:02}T10:00:00Z","endTime":"2026-11-{day:02}T10:00:30Z"}}"#
+            ) + "\n"
+        };
+        let (report, _) = figures_of(&(leg("c-1", 20) + &leg("c-2", 24)));
+        assert_eq!(report.width, Width::Day);
+        let days: Vec<String> = report
+            .buckets
+            .iter()
+            .map(|(t, _)| t.format("%d").to_string())
+            .collect();
+        assert_eq!(days, ["20", "21", "22", "23", "24"]);
+        assert_eq!(report.buckets[0].1.attempts[2], 1, "a timeout is no-answer");
+        assert_eq!(report.buckets[2].1.asr(), None);
+        // Two days apart: still hours, 49 of them.
+        let (report, _) = figures_of(&(leg("c-1", 20) + &leg("c-2", 22)));
+        assert_eq!((report.width, report.buckets.len()), (Width::Hour, 49));
+    }
+}
