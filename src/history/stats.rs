@@ -323,6 +323,37 @@ impl StatsBuilder {
         }
     }
 
+    /// Adds the figures of another builder of the same grouping, so that calls can be counted on
+    /// several threads and the counts brought together: the result is the same as adding every call
+    /// to one builder, in any order.
+    ///
+    /// ```
+    /// use callfold::{History, StatsBuilder};
+    ///
+    /// let mut history = History::new();
+    /// for leg in ["c-b1", "c-b2"] {
+    ///     let body = format!(r#"{{"eventType":"transferDisconnect","callId":"{leg}","parentCallId":"p-{leg}","cause":"busy"}}"#);
+    ///     history.apply(&body.parse()?);
+    /// }
+    /// let calls = history.calls(&Default::default());
+    /// let (mut one, mut other) = (StatsBuilder::new(None), StatsBuilder::new(None));
+    /// one.add(&calls[0]);
+    /// other.add(&calls[1]);
+    /// one.merge(other);
+    /// assert_eq!(one.finish()[0].1.legs, 2);
+    /// # Ok::<(), callfold::DecodeError>(())
+    /// ```
+    pub fn merge(&mut self, other: StatsBuilder) {
+        for (key, acc) in other.groups {
+            match self.groups.get_mut(&key) {
+                Some(mine) => mine.merge(acc),
+                None => {
+                    self.groups.insert(key, acc);
+                }
+            }
+        }
+    }
+
     /// The figures: one unnamed group without grouping (even with no call), else one per key, sorted.
     ///
     /// ```
@@ -394,6 +425,46 @@ impl Accumulator {
         ] {
             values.extend(ms.filter(|ms| *ms >= 0));
         }
+    }
+
+    fn merge(&mut self, other: Accumulator) {
+        // Taken apart, so that a field added to the accumulator cannot be forgotten here.
+        let Accumulator {
+            legs,
+            outcomes,
+            open,
+            causes,
+            calls,
+            connected_calls,
+            attempts,
+            decided_attempts,
+            answered_attempts,
+            talk,
+            ring,
+            queue,
+            stale,
+            with_violations,
+            with_conflicts,
+        } = other;
+        for (outcome, n) in outcomes {
+            *self.outcomes.entry(outcome).or_default() += n;
+        }
+        for (cause, n) in causes {
+            *self.causes.entry(cause).or_default() += n;
+        }
+        self.legs += legs;
+        self.open += open;
+        self.calls += calls;
+        self.connected_calls += connected_calls;
+        self.attempts += attempts;
+        self.decided_attempts += decided_attempts;
+        self.answered_attempts += answered_attempts;
+        self.talk.extend(talk);
+        self.ring.extend(ring);
+        self.queue.extend(queue);
+        self.stale += stale;
+        self.with_violations += with_violations;
+        self.with_conflicts += with_conflicts;
     }
 
     fn finish(self) -> Stats {

@@ -3,10 +3,12 @@
 //! `callfold stats`'s own (the same builder), and the buckets over time, the distributions and the
 //! findings are added here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use callfold::{Attempt, Call, GroupBy, Leg, Outcome, State, Stats, StatsBuilder, Summary};
+use callfold::{Attempt, Call, Leg, Outcome, State, Stats, StatsBuilder, Summary};
 use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::pictures::timeline;
 
 /// An attempt's outcome, as the chart over time stacks them: answered when a leg won, open while a
 /// leg rings, else the outcome most of its legs ended with (ties to the first in this list).
@@ -63,25 +65,33 @@ pub struct Finding {
     pub text: String,
 }
 
+/// A call the report draws, with its findings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drawn {
+    pub findings: Vec<Finding>,
+    /// Its timeline, as HTML.
+    pub timeline: String,
+}
+
 /// How many calls with findings the report lists and draws; the rest are counted.
 pub const LINKED_CALLS: usize = 40;
 
 /// The report's figures.
 pub struct Figures {
     totals: StatsBuilder,
-    destinations: StatsBuilder,
+    destinations: HashMap<String, Destination>,
     /// Bucket width in seconds: an hour, or a custom width (serve's live page uses 5 minutes).
     width: i64,
     buckets: BTreeMap<i64, Bucket>,
     pub ring: Vec<i64>,
     pub talk: Vec<i64>,
     pub queue: Vec<i64>,
-    pub findings: Vec<Finding>,
+    /// The calls the report draws: those with findings, the first [`LINKED_CALLS`] of them (and the
+    /// call `--call` names).
+    pub drawn: Vec<Drawn>,
     /// Findings past [`LINKED_CALLS`] calls: counted, not listed.
     pub more_findings: u64,
     pub more_calls: u64,
-    /// Calls the findings list links to.
-    linked: usize,
     pub first: Option<DateTime<Utc>>,
     pub last: Option<DateTime<Utc>>,
 }
@@ -100,28 +110,27 @@ impl Figures {
     pub fn new(width: TimeDelta) -> Figures {
         Figures {
             totals: StatsBuilder::new(None),
-            destinations: StatsBuilder::new(Some(GroupBy::TransferTo)),
+            destinations: HashMap::new(),
             width: width.num_seconds().max(1),
             buckets: BTreeMap::new(),
             ring: Vec::new(),
             talk: Vec::new(),
             queue: Vec::new(),
-            findings: Vec::new(),
+            drawn: Vec::new(),
             more_findings: 0,
             more_calls: 0,
-            linked: 0,
             first: None,
             last: None,
         }
     }
 
-    /// Adds one call. Returns whether the findings list links to it (so its timeline belongs in
-    /// the report).
-    pub fn add(&mut self, call: &Call<'_>) -> bool {
+    /// Adds one call; draws its timeline when it has findings (while fewer than [`LINKED_CALLS`]
+    /// are drawn), or when `draw` says so.
+    pub fn add(&mut self, call: &Call<'_>, draw: bool) {
         self.totals.add(call);
-        self.destinations.add(call);
         for attempt in &call.attempts {
             self.add_attempt(attempt);
+            self.add_destinations(attempt);
         }
         for leg in call.legs() {
             for (values, ms) in [
@@ -132,7 +141,39 @@ impl Figures {
                 values.extend(ms.filter(|ms| *ms >= 0));
             }
         }
-        self.add_findings(call)
+        self.add_findings(call, draw);
+    }
+
+    /// Adds the figures of calls counted elsewhere (on another thread), as if they came after this
+    /// one's: the same figures as adding every call here, in that order.
+    pub fn merge(&mut self, other: Figures) {
+        self.totals.merge(other.totals);
+        for (to, d) in other.destinations {
+            self.destinations.entry(to).or_default().merge(&d);
+        }
+        for (key, bucket) in other.buckets {
+            self.buckets.entry(key).or_default().merge(bucket);
+        }
+        self.ring.extend(other.ring);
+        self.talk.extend(other.talk);
+        self.queue.extend(other.queue);
+        for drawn in other.drawn {
+            self.keep(drawn);
+        }
+        self.more_findings += other.more_findings;
+        self.more_calls += other.more_calls;
+        self.first = [self.first, other.first].into_iter().flatten().min();
+        self.last = [self.last, other.last].into_iter().flatten().max();
+    }
+
+    /// Keeps a drawn call while fewer than [`LINKED_CALLS`] are; counts its findings otherwise.
+    fn keep(&mut self, drawn: Drawn) {
+        if self.drawn.len() < LINKED_CALLS || drawn.findings.is_empty() {
+            self.drawn.push(drawn);
+        } else {
+            self.more_findings += drawn.findings.len() as u64;
+            self.more_calls += 1;
+        }
     }
 
     fn add_attempt(&mut self, attempt: &Attempt<'_>) {
@@ -170,7 +211,71 @@ impl Figures {
         );
     }
 
-    fn add_findings(&mut self, call: &Call<'_>) -> bool {
+    /// An attempt counts for each destination it rang, as `callfold stats --by transfer-to` counts:
+    /// answered there when the winner was a leg to it, decided when that or when its legs to it all
+    /// ended.
+    fn add_destinations(&mut self, attempt: &Attempt<'_>) {
+        let mut seen: Vec<&str> = Vec::new();
+        for placed in &attempt.legs {
+            let leg = placed.leg;
+            let to = leg.transfer_to().unwrap_or("none");
+            let d = match self.destinations.get_mut(to) {
+                Some(d) => d,
+                None => self.destinations.entry(to.to_owned()).or_default(),
+            };
+            d.legs += 1;
+            if let Some(ring) = leg.ring_ms().filter(|ms| *ms >= 0) {
+                d.ring.add(ring);
+            }
+            if let Some(talk) = leg.talk_ms().filter(|ms| *ms >= 0) {
+                d.talk.add(talk);
+            }
+            if seen.contains(&to) {
+                continue;
+            }
+            seen.push(to);
+            let here = || {
+                attempt
+                    .legs
+                    .iter()
+                    .filter(move |p| p.leg.transfer_to().unwrap_or("none") == to)
+            };
+            let won = here().any(|p| attempt.winner == Some(p.leg.call_id()));
+            let over = here().all(|p| p.leg.state() == State::Ended);
+            d.attempts += 1;
+            d.answered += u64::from(won);
+            d.decided += u64::from(won || over);
+        }
+    }
+
+    fn add_findings(&mut self, call: &Call<'_>, draw: bool) {
+        let bad = |leg: &Leg| !leg.violations().is_empty() || !leg.conflicts().is_empty();
+        let any = !call.conflicts.is_empty()
+            || call
+                .attempts
+                .iter()
+                .flat_map(|a| &a.legs)
+                .any(|p| p.stale.is_some() || bad(p.leg));
+        if !any && !draw {
+            return;
+        }
+        if any && self.drawn.len() >= LINKED_CALLS {
+            // Counted, not listed: no need to describe them.
+            let n = call.conflicts.len()
+                + call
+                    .attempts
+                    .iter()
+                    .flat_map(|a| &a.legs)
+                    .map(|p| {
+                        p.leg.violations().len()
+                            + p.leg.conflicts().len()
+                            + usize::from(p.stale.is_some())
+                    })
+                    .sum::<usize>();
+            self.more_findings += n as u64;
+            self.more_calls += 1;
+            return;
+        }
         let id = call.call_id.map_or_else(
             || {
                 call.legs()
@@ -225,17 +330,62 @@ impl Figures {
                 }
             }
         }
-        if found.is_empty() {
-            return false;
-        }
-        if self.linked >= LINKED_CALLS {
-            self.more_findings += found.len() as u64;
-            self.more_calls += 1;
-            return false;
-        }
-        self.findings.extend(found);
-        self.linked += 1;
-        true
+        self.keep(Drawn {
+            findings: found,
+            timeline: timeline::figure(call),
+        });
+    }
+}
+
+/// A sum and a count, for a mean.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Mean {
+    sum: i64,
+    count: u64,
+}
+
+impl Mean {
+    fn merge(&mut self, other: Mean) {
+        self.sum = self.sum.saturating_add(other.sum);
+        self.count += other.count;
+    }
+
+    fn add(&mut self, ms: i64) {
+        self.sum = self.sum.saturating_add(ms);
+        self.count += 1;
+    }
+
+    /// The mean, in milliseconds.
+    #[allow(clippy::cast_possible_truncation)] // a mean of i64 values fits an i64
+    pub fn ms(self) -> Option<i64> {
+        (self.count > 0).then(|| (self.sum as f64 / self.count as f64).round() as i64)
+    }
+}
+
+/// One destination's figures: counts and means only, since a log may hold a destination per leg.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Destination {
+    pub legs: u64,
+    pub attempts: u64,
+    pub decided: u64,
+    pub answered: u64,
+    pub ring: Mean,
+    pub talk: Mean,
+}
+
+impl Destination {
+    fn merge(&mut self, other: &Destination) {
+        self.legs += other.legs;
+        self.attempts += other.attempts;
+        self.decided += other.decided;
+        self.answered += other.answered;
+        self.ring.merge(other.ring);
+        self.talk.merge(other.talk);
+    }
+
+    /// Answered ÷ decided attempts.
+    pub fn asr(&self) -> Option<f64> {
+        (self.decided > 0).then(|| self.answered as f64 / self.decided as f64)
     }
 }
 
@@ -251,8 +401,8 @@ pub enum Width {
 /// The figures, ready to draw.
 pub struct Report {
     pub totals: Stats,
-    /// The ten destinations with the most legs.
-    pub destinations: Vec<(String, Stats)>,
+    /// The ten destinations with the most legs (equal volumes by name).
+    pub destinations: Vec<(String, Destination)>,
     /// Destinations in all.
     pub destination_count: usize,
     pub width: Width,
@@ -261,7 +411,7 @@ pub struct Report {
     pub ring: Vec<i64>,
     pub talk: Vec<i64>,
     pub queue: Vec<i64>,
-    pub findings: Vec<Finding>,
+    pub drawn: Vec<Drawn>,
     pub more_findings: u64,
     pub more_calls: u64,
     pub first: Option<DateTime<Utc>>,
@@ -309,8 +459,10 @@ impl Figures {
                 Some((DateTime::from_timestamp(key.checked_mul(step)?, 0)?, bucket))
             })
             .collect();
-        let destinations = self.destinations.finish();
-        let destination_count = destinations.len();
+        let destination_count = self.destinations.len();
+        let mut destinations: Vec<(String, Destination)> = self.destinations.into_iter().collect();
+        destinations.sort_by(|a, b| b.1.legs.cmp(&a.1.legs).then_with(|| a.0.cmp(&b.0)));
+        destinations.truncate(10);
         Report {
             totals: self.totals.finish().pop().map_or_else(
                 || {
@@ -321,14 +473,14 @@ impl Figures {
                 },
                 |(_, stats)| stats,
             ),
-            destinations: Stats::top(destinations, 10),
+            destinations,
             destination_count,
             width,
             buckets,
             ring: self.ring,
             talk: self.talk,
             queue: self.queue,
-            findings: self.findings,
+            drawn: self.drawn,
             more_findings: self.more_findings,
             more_calls: self.more_calls,
             first: self.first,
@@ -405,20 +557,47 @@ mod tests {
     use super::*;
     use callfold::{History, HistoryOptions};
 
-    fn figures_of(log: &str) -> (Report, Vec<bool>) {
+    /// The report of a log, its calls added on one `Figures`, and again split in two and merged: both
+    /// must agree.
+    fn figures_of(log: &str) -> (Report, Vec<String>) {
         let mut history = History::new();
         for line in log.lines().filter(|l| !l.trim().is_empty()) {
             if let Ok(callback) = line.parse() {
                 history.apply(&callback);
             }
         }
-        let mut figures = Figures::new(TimeDelta::hours(1));
-        let linked = history
-            .calls(&HistoryOptions::default())
+        let calls = history.calls(&HistoryOptions::default());
+        let mut whole = Figures::new(TimeDelta::hours(1));
+        for call in &calls {
+            whole.add(call, false);
+        }
+        let (mut one, mut other) = (
+            Figures::new(TimeDelta::hours(1)),
+            Figures::new(TimeDelta::hours(1)),
+        );
+        let half = calls.len() / 2;
+        for call in &calls[..half] {
+            one.add(call, false);
+        }
+        for call in &calls[half..] {
+            other.add(call, false);
+        }
+        one.merge(other);
+        let (whole, merged) = (whole.finish(), one.finish());
+        assert_eq!(whole.totals, merged.totals);
+        assert_eq!(whole.buckets, merged.buckets);
+        assert_eq!(whole.destinations, merged.destinations);
+        assert_eq!(whole.drawn, merged.drawn);
+        assert_eq!(
+            (whole.more_calls, whole.more_findings),
+            (merged.more_calls, merged.more_findings)
+        );
+        let linked = whole
+            .drawn
             .iter()
-            .map(|call| figures.add(call))
+            .filter_map(|d| d.findings.first().map(|f| f.call.clone()))
             .collect();
-        (figures.finish(), linked)
+        (whole, linked)
     }
 
     /// The hand-made log, worked out by hand: four calls, five attempts, all placed between 14:00 and
@@ -459,8 +638,15 @@ mod tests {
             (8, 8)
         );
         assert_eq!(report.destinations[0].0, "+15556667777");
-        assert!(report.destinations.iter().all(|(_, s)| s.legs == 1));
-        assert!(report.findings.is_empty() && linked.iter().all(|l| !l));
+        assert!(report.destinations.iter().all(|(_, d)| d.legs == 1));
+        // +15556667777 is c-0c5c's leg: rang 7.420-2.100 s, talked 1:11.900-0:07.420, won its attempt.
+        let d = &report.destinations[0].1;
+        assert_eq!(
+            (d.attempts, d.answered, d.decided, d.asr()),
+            (1, 1, 1, Some(1.0))
+        );
+        assert_eq!((d.ring.ms(), d.talk.ms()), (Some(5_320), Some(64_480)));
+        assert!(report.drawn.is_empty() && linked.is_empty());
     }
 
     /// The ring histogram of the hand-made log: the 99th percentile is 30 s, so 2 s bins, 16 of them.
@@ -498,11 +684,8 @@ mod tests {
     #[test]
     fn findings_link_their_calls_and_past_forty_are_counted() {
         let (report, linked) = figures_of(include_str!("../../../../tests/data/faulty.jsonl"));
-        let kinds: Vec<(&str, &str)> = report
-            .findings
-            .iter()
-            .map(|f| (f.kind, f.leg.as_str()))
-            .collect();
+        let findings: Vec<&Finding> = report.drawn.iter().flat_map(|d| &d.findings).collect();
+        let kinds: Vec<(&str, &str)> = findings.iter().map(|f| (f.kind, f.leg.as_str())).collect();
         assert_eq!(
             kinds,
             [
@@ -513,13 +696,8 @@ mod tests {
                 ("violation", "c-3")
             ]
         );
-        assert!(
-            report
-                .findings
-                .iter()
-                .all(|f| f.call == "c-a" || f.call == "c-b")
-        );
-        assert_eq!(linked, [true, true]);
+        assert_eq!(linked, ["c-a", "c-b"]);
+        assert!(report.drawn[0].timeline.contains(r#"id="call-c-a""#));
 
         let log: String = (0..45)
             .map(|i| {
@@ -529,8 +707,11 @@ mod tests {
             })
             .collect();
         let (report, linked) = figures_of(&log);
-        assert_eq!(linked.iter().filter(|l| **l).count(), LINKED_CALLS);
-        assert_eq!(report.findings.len(), LINKED_CALLS);
+        assert_eq!(linked.len(), LINKED_CALLS);
+        assert_eq!(
+            report.drawn.iter().map(|d| d.findings.len()).sum::<usize>(),
+            LINKED_CALLS
+        );
         assert_eq!((report.more_calls, report.more_findings), (5, 5));
     }
 

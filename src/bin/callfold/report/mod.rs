@@ -16,8 +16,7 @@ use chrono::TimeDelta;
 
 use crate::args::CallArgs;
 use crate::failure::Failure;
-use crate::pictures::timeline;
-use crate::replay::for_each_call;
+use crate::replay::map_calls;
 
 pub use figures::Figures;
 
@@ -57,14 +56,23 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         )));
     }
     let one_call = args.calls.log.call.is_some();
-    let mut figures = Figures::new(TimeDelta::hours(1));
-    let mut timelines = Vec::new();
-    let (done, late) = for_each_call(&args.calls, |call| {
-        if figures.add(call) || one_call {
-            timelines.push(timeline::figure(call));
-        }
-        Ok(())
-    })?;
+    let hour = TimeDelta::hours(1);
+    let mut figures = Figures::new(hour);
+    // Counted chunk by chunk on --threads threads, and merged in order.
+    let (done, late) = map_calls(
+        &args.calls,
+        |calls| {
+            let mut chunk = Figures::new(hour);
+            for call in calls {
+                chunk.add(call, one_call);
+            }
+            chunk
+        },
+        |chunk| {
+            figures.merge(chunk);
+            Ok(())
+        },
+    )?;
     let report = figures.finish();
     let title = args.title.clone().unwrap_or_else(|| default_title(args));
     let source = page::Source {
@@ -74,7 +82,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
         rejected: done.counts.rejected,
         late,
     };
-    let html = page::render(&report, &timelines, &source);
+    let html = page::render(&report, &source);
     write(&args.output, html.as_bytes())?;
     if args.output != Path::new("-") {
         eprintln!(

@@ -4,9 +4,9 @@
 
 use std::fmt::Write as _;
 
-use callfold::{Stats, Summary};
+use callfold::Summary;
 
-use super::figures::{ATTEMPT_OUTCOMES, Bin, Report, Width, histogram, percentiles};
+use super::figures::{ATTEMPT_OUTCOMES, Bin, Destination, Report, Width, histogram, percentiles};
 use crate::format::human_ms;
 use crate::pictures::charts::{About, Series, bars, lines, shorten, stacked_bars};
 use crate::pictures::{STYLE, anchor, colour, escape, outcome_colour};
@@ -20,7 +20,7 @@ pub struct Source {
     pub late: bool,
 }
 
-pub fn render(report: &Report, timelines: &[String], source: &Source) -> String {
+pub fn render(report: &Report, source: &Source) -> String {
     let mut page = String::with_capacity(256 * 1024);
     let _ = write!(
         page,
@@ -43,7 +43,7 @@ pub fn render(report: &Report, timelines: &[String], source: &Source) -> String 
     distributions(&mut page, report);
     destinations(&mut page, report);
     findings(&mut page, report);
-    calls(&mut page, timelines);
+    calls(&mut page, report);
     page.push_str(
         r#"<footer><p class="muted">Made by <code>callfold report</code>. Figures are those of <code>callfold stats</code> on the same log and options.</p></footer></body></html>
 "#,
@@ -458,34 +458,34 @@ fn destinations(page: &mut String, report: &Report) {
             &|v| format!("{v:.0}"),
         ));
     }
-    page.push_str(r#"<table><tr><th>transferTo</th><th class="n">legs</th><th class="n">attempts</th><th class="n">ASR per attempt</th><th class="n">ring p50</th><th class="n">ACD</th></tr>"#);
+    page.push_str(r#"<table><tr><th>transferTo</th><th class="n">legs</th><th class="n">attempts</th><th class="n">ASR per attempt</th><th class="n">mean ring</th><th class="n">ACD</th></tr>"#);
     for (to, s) in &report.destinations {
         destination_row(page, to, s);
     }
     page.push_str("</table></section>");
 }
 
-fn destination_row(page: &mut String, to: &str, s: &Stats) {
+fn destination_row(page: &mut String, to: &str, d: &Destination) {
     let _ = write!(
         page,
         r#"<tr><td><code>{}</code></td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
         escape(to),
-        s.legs,
-        s.attempts,
-        percent(s.asr),
-        human_ms(s.ring.p50_ms),
-        human_ms(mean(&s.talk))
+        d.legs,
+        d.attempts,
+        percent(d.asr()),
+        human_ms(d.ring.ms()),
+        human_ms(d.talk.ms())
     );
 }
 
 fn findings(page: &mut String, report: &Report) {
     page.push_str(r#"<section id="findings"><h2>Findings</h2>"#);
-    if report.findings.is_empty() {
+    if report.drawn.iter().all(|d| d.findings.is_empty()) {
         page.push_str("<p>No violation, conflict or stale leg.</p></section>");
         return;
     }
     page.push_str("<table><tr><th>kind</th><th>call</th><th>leg</th><th>what</th></tr>");
-    for f in &report.findings {
+    for f in report.drawn.iter().flat_map(|d| &d.findings) {
         let _ = write!(
             page,
             r##"<tr class="finding-{kind}"><td>{kind}</td><td><a class="id" href="#{anchor}">{call}</a></td><td class="id">{leg}</td><td>{text}</td></tr>"##,
@@ -507,13 +507,13 @@ fn findings(page: &mut String, report: &Report) {
     page.push_str("</section>");
 }
 
-fn calls(page: &mut String, timelines: &[String]) {
+fn calls(page: &mut String, report: &Report) {
     page.push_str(r#"<section id="calls"><h2>Calls</h2>"#);
-    if timelines.is_empty() {
+    if report.drawn.is_empty() {
         page.push_str(r#"<p class="muted">No call to draw: the findings link none. <code>callfold report --call ID</code> draws one.</p>"#);
     }
-    for t in timelines {
-        page.push_str(t);
+    for drawn in &report.drawn {
+        page.push_str(&drawn.timeline);
     }
     page.push_str("</section>");
 }
