@@ -1,6 +1,7 @@
 //! End-to-end tests of `callfold serve`: the real binary on a free loopback port with a temporary data
 //! directory, real HTTP, real files, real signals.
 
+mod browser;
 mod harness;
 #[cfg(feature = "nats")]
 mod nats;

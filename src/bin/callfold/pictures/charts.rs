@@ -91,7 +91,7 @@ pub fn stacked_bars(
     y_desc: &str,
     series: &[Series<'_, u64>],
 ) -> String {
-    let n = labels.len().max(1);
+    let n = labels.len().max(2); // plotters needs two segments to span an axis
     let total = |i: usize| -> u64 {
         series
             .iter()
@@ -104,7 +104,7 @@ pub fn stacked_bars(
             .margin(8)
             .x_label_area_size(44)
             .y_label_area_size(56)
-            .build_cartesian_2d((0..n).into_segmented(), 0u64..(max + max / 12).max(1))?;
+            .build_cartesian_2d((0..n - 1).into_segmented(), 0u64..(max + max / 12).max(1))?;
         let label = |x: &SegmentValue<usize>| segment_label(labels, x);
         chart
             .configure_mesh()
@@ -123,10 +123,7 @@ pub fn stacked_bars(
                 let v = s.values.get(i).copied().unwrap_or(0);
                 if v > 0 {
                     let mut bar = Rectangle::new(
-                        [
-                            (SegmentValue::Exact(i), base),
-                            (SegmentValue::Exact(i + 1), base + v),
-                        ],
+                        [(SegmentValue::Exact(i), base), (edge(i + 1, n), base + v)],
                         s.colour.filled(),
                     );
                     bar.set_margin(0, 0, gap, gap);
@@ -149,6 +146,15 @@ fn with_legend<T>(chart: String, series: &[Series<'_, T>]) -> String {
     chart + &legend(&items)
 }
 
+/// The start of segment `k` of `n`; the end of the last one is the axis' end, not a segment past it.
+pub fn edge(k: usize, n: usize) -> SegmentValue<usize> {
+    if k >= n {
+        SegmentValue::Last
+    } else {
+        SegmentValue::Exact(k)
+    }
+}
+
 /// The label of the segment a value is the centre of; nothing elsewhere.
 fn segment_label(labels: &[String], at: &SegmentValue<usize>) -> String {
     match at {
@@ -168,7 +174,7 @@ pub fn lines(
     y_format: &dyn Fn(f64) -> String,
     series: &[Series<'_, Option<f64>>],
 ) -> String {
-    let n = labels.len().max(1);
+    let n = labels.len().max(2); // plotters needs two segments to span an axis
     let max = y_max.unwrap_or_else(|| {
         nice_max(
             series
@@ -183,7 +189,7 @@ pub fn lines(
             .margin(8)
             .x_label_area_size(44)
             .y_label_area_size(56)
-            .build_cartesian_2d((0..n).into_segmented(), 0f64..max)?;
+            .build_cartesian_2d((0..n - 1).into_segmented(), 0f64..max)?;
         let label = |x: &SegmentValue<usize>| segment_label(labels, x);
         chart
             .configure_mesh()
@@ -225,7 +231,7 @@ pub fn bars(
     x_desc: &str,
     value: &dyn Fn(f64) -> String,
 ) -> String {
-    let n = items.len().max(1);
+    let n = items.len().max(2); // plotters needs two segments to span an axis
     let max = items.iter().map(|(_, v, _)| *v).fold(0.0, f64::max);
     let height = 70 + 24 * u32::try_from(n).unwrap_or(40).min(40);
     // Row `i` from the top is segment `n - 1 - i`.
@@ -241,7 +247,7 @@ pub fn bars(
             .margin(8)
             .x_label_area_size(40)
             .y_label_area_size(190)
-            .build_cartesian_2d(0f64..nice_max(max) * 1.15, (0..n).into_segmented())?;
+            .build_cartesian_2d(0f64..nice_max(max) * 1.15, (0..n - 1).into_segmented())?;
         chart
             .configure_mesh()
             .disable_y_mesh()
@@ -262,10 +268,7 @@ pub fn bars(
         for (row, (_, v, c)) in items.iter().enumerate() {
             let k = n - 1 - row;
             let mut bar = Rectangle::new(
-                [
-                    (0.0, SegmentValue::Exact(k)),
-                    (*v, SegmentValue::Exact(k + 1)),
-                ],
+                [(0.0, SegmentValue::Exact(k)), (*v, edge(k + 1, n))],
                 c.filled(),
             );
             bar.set_margin(4, 4, 0, 0);

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::charts::{About, shorten, svg};
+use super::charts::{About, edge, shorten, svg};
 use super::{anchor, colour, escape, legend};
 
 /// What the timeline draws each span of a leg in, named as the legend names it.
@@ -96,7 +96,7 @@ fn draw(call: &Call<'_>, id: &str, first: DateTime<Utc>, last: DateTime<Utc>) ->
     }
     let secs = |t: DateTime<Utc>| (t - first).num_milliseconds() as f64 / 1000.0;
     let span = secs(last).max(1.0);
-    let n = rows.len().max(1);
+    let n = rows.len().max(2); // plotters needs two segments to span an axis
     let height = 90 + 30 * u32::try_from(n).unwrap_or(60).min(60);
     let title = format!(
         "Timeline of call {id} from {}",
@@ -128,7 +128,7 @@ fn draw(call: &Call<'_>, id: &str, first: DateTime<Utc>, last: DateTime<Utc>) ->
             .margin(8)
             .x_label_area_size(40)
             .y_label_area_size(200)
-            .build_cartesian_2d(left..right, (0..n).into_segmented())?;
+            .build_cartesian_2d(left..right, (0..n - 1).into_segmented())?;
         chart
             .configure_mesh()
             .disable_y_mesh()
@@ -144,10 +144,7 @@ fn draw(call: &Call<'_>, id: &str, first: DateTime<Utc>, last: DateTime<Utc>) ->
             if row.attempt % 2 == 1 {
                 let k = seg(i);
                 chart.draw_series(std::iter::once(Rectangle::new(
-                    [
-                        (left, SegmentValue::Exact(k)),
-                        (right, SegmentValue::Exact(k + 1)),
-                    ],
+                    [(left, SegmentValue::Exact(k)), (right, edge(k + 1, n))],
                     colour::PALE.filled(),
                 )))?;
             }
@@ -158,7 +155,7 @@ fn draw(call: &Call<'_>, id: &str, first: DateTime<Utc>, last: DateTime<Utc>) ->
                 let mut bar = Rectangle::new(
                     [
                         (from, SegmentValue::Exact(k)),
-                        (to.max(from + span * 0.004), SegmentValue::Exact(k + 1)),
+                        (to.max(from + span * 0.004), edge(k + 1, n)),
                     ],
                     style,
                 );
@@ -175,8 +172,12 @@ fn draw(call: &Call<'_>, id: &str, first: DateTime<Utc>, last: DateTime<Utc>) ->
                 }
                 continue;
             };
-            // Where the leg's last drawn span stops when it has not ended: its last known time.
-            let horizon = leg.last_known_time().map_or(span, secs);
+            // An open leg's last span runs past the call's latest time: it goes on.
+            let horizon = if leg.state() == State::Ended {
+                leg.last_known_time().map_or(span, secs)
+            } else {
+                span * 1.06
+            };
             let end = leg.end_time().map(secs);
             let start = leg.start_time().map(secs);
             let answer = leg.answer_time().map(secs);
@@ -202,10 +203,7 @@ fn draw(call: &Call<'_>, id: &str, first: DateTime<Utc>, last: DateTime<Utc>) ->
             let mut text_at = horizon;
             if let (State::Ended, Some(end)) = (leg.state(), end) {
                 let mut tick = Rectangle::new(
-                    [
-                        (end, SegmentValue::Exact(k)),
-                        (end, SegmentValue::Exact(k + 1)),
-                    ],
+                    [(end, SegmentValue::Exact(k)), (end, edge(k + 1, n))],
                     colour::INK.stroke_width(2),
                 );
                 tick.set_margin(3, 3, 0, 0);
@@ -230,7 +228,7 @@ fn draw(call: &Call<'_>, id: &str, first: DateTime<Utc>, last: DateTime<Utc>) ->
             }
             if !leg.conflicts().is_empty() {
                 chart.draw_series(std::iter::once(TriangleMarker::new(
-                    (at, SegmentValue::Exact(k + 1)),
+                    (at, edge(k + 1, n)),
                     6,
                     colour::PURPLE.filled(),
                 )))?;

@@ -94,6 +94,8 @@ pub struct Figures {
     pub more_calls: u64,
     pub first: Option<DateTime<Utc>>,
     pub last: Option<DateTime<Utc>>,
+    /// Whether calls with findings are listed and drawn.
+    draw_calls: bool,
 }
 
 /// When a leg was placed: created (`enqueuedTime`), else started, else answered or ended; the time
@@ -121,6 +123,22 @@ impl Figures {
             more_calls: 0,
             first: None,
             last: None,
+            draw_calls: true,
+        }
+    }
+
+    /// Figures alone: no findings listed and no call drawn.
+    pub fn without_calls(mut self) -> Figures {
+        self.draw_calls = false;
+        self
+    }
+
+    /// Makes the buckets over time cover `from` to `to`, attempts or not.
+    pub fn cover(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) {
+        for t in [from, to] {
+            self.buckets
+                .entry(t.timestamp().div_euclid(self.width))
+                .or_default();
         }
     }
 
@@ -141,7 +159,9 @@ impl Figures {
                 values.extend(ms.filter(|ms| *ms >= 0));
             }
         }
-        self.add_findings(call, draw);
+        if self.draw_calls {
+            self.add_findings(call, draw);
+        }
     }
 
     /// Adds the figures of calls counted elsewhere (on another thread), as if they came after this

@@ -18,7 +18,8 @@ use crate::args::CallArgs;
 use crate::failure::Failure;
 use crate::replay::map_calls;
 
-pub use figures::Figures;
+pub use figures::{Figures, placed_at};
+pub use page::over_time_charts;
 
 /// Arguments of `callfold report`.
 #[derive(clap::Args)]

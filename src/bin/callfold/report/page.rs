@@ -28,6 +28,7 @@ pub fn render(report: &Report, source: &Source) -> String {
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="callfold {}">
+<link rel="icon" href="data:,">
 <title>{} · callfold report</title>
 <style>{STYLE}</style></head><body>
 <header><h1>{}</h1><p class="muted">{}</p></header>

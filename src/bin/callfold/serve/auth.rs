@@ -86,18 +86,21 @@ impl Auth {
         allowed.into()
     }
 
-    /// Whether a read carries `Authorization: Bearer <CALLFOLD_API_TOKEN>`.
+    /// Whether a read carries `Authorization: Bearer <CALLFOLD_API_TOKEN>`, or, from a browser (which
+    /// cannot send a bearer token to open a page), HTTP Basic with the token as the password and any
+    /// user name.
     pub fn read_allowed(&self, headers: &HeaderMap) -> bool {
         if self.open {
             return true;
         }
-        let Some(token) = headers
+        let bearer = headers
             .get(AUTHORIZATION)
-            .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
-        else {
-            return false;
-        };
-        token.ct_eq(&self.token).into()
+            .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "));
+        match (bearer, basic(headers)) {
+            (Some(token), _) => token.ct_eq(&self.token).into(),
+            (None, Some((_, password))) => password.as_slice().ct_eq(&self.token).into(),
+            (None, None) => false,
+        }
     }
 }
 
@@ -181,6 +184,11 @@ mod tests {
         assert!(!auth.read_allowed(&headers("Bearer to")));
         assert!(!auth.read_allowed(&basic_header("bw:s3cret")));
         assert!(!auth.read_allowed(&HeaderMap::new()));
+        // A browser's Basic with the token as the password, whatever the user name.
+        assert!(auth.read_allowed(&basic_header("anyone:tok")));
+        assert!(auth.read_allowed(&basic_header(":tok")));
+        assert!(!auth.read_allowed(&basic_header("tok:")));
+        assert!(!auth.read_allowed(&basic_header("anyone:tok2")));
     }
 
     #[test]

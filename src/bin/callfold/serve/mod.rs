@@ -11,6 +11,7 @@
 mod auth;
 mod forward;
 mod listen;
+mod live;
 mod log;
 mod metrics;
 #[cfg(feature = "nats")]

@@ -245,6 +245,16 @@ impl Projection {
         let _ = tokio::time::timeout(limit, applied.wait_for(|next| *next > position)).await;
     }
 
+    /// The last `n` changes kept, oldest first.
+    pub fn recent(&self, n: usize) -> Vec<Change> {
+        let recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+        recent
+            .iter()
+            .skip(recent.len().saturating_sub(n))
+            .cloned()
+            .collect()
+    }
+
     /// A subscription to new changes, and the recent changes after `after` (all kept ones when
     /// `None`), taken together so that nothing falls between them. Also says the first position the
     /// recent ones cover, so a caller can fold older ones from the log.

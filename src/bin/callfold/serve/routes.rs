@@ -33,6 +33,9 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/calls/{call_id}", get(call))
         .route("/changes", get(changes))
         .route("/metrics", get(metrics))
+        .route("/", get(super::live::page))
+        .route("/live/panel", get(super::live::panel))
+        .route("/live/calls/{call_id}", get(super::live::call))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .fallback(|| async {
@@ -46,7 +49,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
 }
 
 /// A JSON error: `{"error": "...", "field": "..."}`.
-fn error(status: StatusCode, message: &str, field: Option<&str>) -> Response {
+pub(super) fn error(status: StatusCode, message: &str, field: Option<&str>) -> Response {
     let mut body = serde_json::json!({ "error": message });
     if let Some(field) = field {
         body["field"] = field.into();
@@ -54,7 +57,7 @@ fn error(status: StatusCode, message: &str, field: Option<&str>) -> Response {
     json(status, body.to_string())
 }
 
-fn json(status: StatusCode, body: String) -> Response {
+pub(super) fn json(status: StatusCode, body: String) -> Response {
     let mut response = (status, body).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -63,24 +66,35 @@ fn json(status: StatusCode, body: String) -> Response {
     response
 }
 
-fn unauthorized(scheme: &'static str) -> Response {
+pub(super) fn unauthorized(scheme: &'static str) -> Response {
     let mut response = error(
         StatusCode::UNAUTHORIZED,
         if scheme == "Basic" {
             "callbacks need HTTP Basic credentials (CALLFOLD_USERNAME/CALLFOLD_PASSWORD)"
         } else {
-            "reads need `Authorization: Bearer <CALLFOLD_API_TOKEN>`"
+            "reads need `Authorization: Bearer <CALLFOLD_API_TOKEN>` (a browser: HTTP Basic with the \
+             token as the password)"
         },
         None,
     );
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static(if scheme == "Basic" {
-            "Basic realm=\"callfold\", charset=\"UTF-8\""
-        } else {
-            "Bearer realm=\"callfold\""
-        }),
-    );
+    let headers = response.headers_mut();
+    if scheme == "Basic" {
+        headers.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"callfold\", charset=\"UTF-8\""),
+        );
+    } else {
+        // Both: programs send the bearer token, and a browser, which cannot, asks its user for the
+        // token as a Basic password (any user name) and sends it on every read of the live page.
+        headers.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"callfold\""),
+        );
+        headers.append(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"callfold reads\", charset=\"UTF-8\""),
+        );
+    }
     response
 }
 
