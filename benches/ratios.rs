@@ -80,6 +80,9 @@ fn main() {
     let mut history_all = Vec::new();
     let mut stages_1 = Vec::new();
     let mut stages_all = Vec::new();
+    let mut stats = Vec::new();
+    let mut report = Vec::new();
+    let report_file = log.with_extension("report.html");
     for _ in 0..options.runs {
         floor.push(time(|| {
             parse_lines(&log, |line| {
@@ -96,6 +99,10 @@ fn main() {
         history_all.push(time(|| run_history(&log, None)));
         stages_1.push(stages(&log, 1));
         stages_all.push(stages(&log, threads));
+        stats.push(time(|| run(&["stats", "--quiet"], &log, None)));
+        report.push(time(|| {
+            run(&["report", "--quiet"], &log, Some(&report_file))
+        }));
     }
     let (history_1, history_all) = (median(history_1), median(history_all));
     let floor = median(floor);
@@ -153,6 +160,17 @@ fn main() {
             (Stages::median(&stages_1), history_1),
             (Stages::median(&stages_all), history_all),
         ],
+    );
+    println!();
+    let (stats, report) = (median(stats), median(report));
+    let size = std::fs::metadata(&report_file).map_or(0, |m| m.len());
+    println!(
+        "`callfold report` (HTML, charts): {:.2} s, {:.2}× `callfold stats` ({:.2} s) on the same log \
+         (target ≤ 1.5×); the page is {} KB (target < 5 MB)",
+        report.as_secs_f64(),
+        report.as_secs_f64() / stats.as_secs_f64(),
+        stats.as_secs_f64(),
+        size / 1024
     );
     println!();
     for (threads, label) in [("1", "1 thread"), ("0", "all cores")] {
@@ -215,6 +233,23 @@ fn parse_lines(path: &Path, mut parse: impl FnMut(&[u8]) -> bool) -> usize {
         }
         ok += usize::from(parse(std::hint::black_box(&line)));
     }
+}
+
+/// Runs a subcommand on the log, its output discarded (or written to `output` with `-o`).
+fn run(args: &[&str], log: &Path, output: Option<&Path>) {
+    let mut command = Command::new(BIN);
+    command.args(args).arg(log);
+    if let Some(output) = output {
+        command.arg("-o").arg(output);
+    }
+    let status = command
+        .stdout(Stdio::null())
+        .status()
+        .expect("run callfold");
+    assert!(
+        status.code().is_some_and(|c| c < 2),
+        "callfold {args:?} failed: {status}"
+    );
 }
 
 fn run_history(log: &Path, threads: Option<usize>) {
