@@ -101,7 +101,7 @@ fn main() {
         stages_all.push(stages(&log, threads));
         stats.push(time(|| run(&["stats", "--quiet"], &log, None)));
         report.push(time(|| {
-            run(&["report", "--quiet"], &log, Some(&report_file))
+            run(&["report", "--quiet"], &log, Some(&report_file));
         }));
     }
     let (history_1, history_all) = (median(history_1), median(history_all));

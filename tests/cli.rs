@@ -368,3 +368,81 @@ fn as_of_defaults_to_the_latest_time_even_when_the_newest_callbacks_have_no_even
     );
     assert_eq!((out.status.code(), text(&out.stdout)), (Some(0), ""));
 }
+
+#[test]
+fn report_writes_one_page_and_says_where() {
+    let out_file =
+        std::env::temp_dir().join(format!("callfold-report-{}.html", std::process::id()));
+    let out = callfold(
+        &[
+            "report",
+            "--quiet",
+            FAULTY,
+            "-o",
+            out_file.to_str().unwrap(),
+        ],
+        None,
+    );
+    // The faulty log has findings: exit 1, as `stats` and `check` exit.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).ends_with(": 2 calls, 4 legs\n"),
+        "{}",
+        text(&out.stderr)
+    );
+    let page = std::fs::read_to_string(&out_file).unwrap();
+    let _ = std::fs::remove_file(&out_file);
+    assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
+    assert!(
+        !page.contains("<script"),
+        "a report reads without JavaScript"
+    );
+    // Both calls with findings are drawn, and the findings link to them.
+    for call in ["c-a", "c-b"] {
+        assert!(
+            page.contains(&format!(r#"<figure class="timeline" id="call-{call}">"#)),
+            "{call}"
+        );
+        assert!(
+            page.contains(&format!(r##"href="#call-{call}""##)),
+            "{call}"
+        );
+    }
+    // An unknown cause is shown verbatim.
+    assert!(page.contains("some-new-cause"));
+}
+
+#[test]
+fn report_of_one_call_draws_it_and_dash_writes_to_stdout() {
+    let out = callfold(
+        &[
+            "report",
+            "--quiet",
+            SAMPLE,
+            "--call",
+            "c-36f675cc-6b0d549b-6f03-475a-9600-a35a099950d8",
+            "-o",
+            "-",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let page = text(&out.stdout);
+    assert_eq!(page.matches(r#"<figure class="timeline""#).count(), 1);
+    assert!(page.contains(
+        "<title>Transfers: call c-36f675cc-6b0d549b-6f03-475a-9600-a35a099950d8 in hand-made.jsonl"
+    ));
+    // Its two attempts, each row named by attempt and destination: busy, then the winner.
+    assert!(page.contains("\n#1 +15559990001\n"), "{page}");
+    assert!(page.contains("\n#2 +15559990002 ★won\n"), "{page}");
+}
+
+#[test]
+fn report_to_a_directory_that_does_not_exist_is_a_usage_error() {
+    let out = callfold(&["report", SAMPLE, "-o", "/nonexistent-dir/r.html"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "callfold: --output /nonexistent-dir/r.html: no directory /nonexistent-dir\n"
+    );
+}
