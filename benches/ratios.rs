@@ -82,6 +82,16 @@ fn main() {
     let mut stages_all = Vec::new();
     let mut stats = Vec::new();
     let mut report = Vec::new();
+    let mut legs_2 = Vec::new();
+    let mut duckdb = Vec::new();
+    let duckdb_out = log.with_extension("duckdb.json");
+    // The log of one leg per call, where building calls and writing them weigh more per callback.
+    let single = match &options.log {
+        Some(_) => None,
+        None => Some(one_leg_log(options.calls * 2)),
+    };
+    let single_lines = single.as_deref().map_or(0, count_lines);
+    let (mut single_floor, mut single_1, mut single_all) = (Vec::new(), Vec::new(), Vec::new());
     let report_file = log.with_extension("report.html");
     for _ in 0..options.runs {
         floor.push(time(|| {
@@ -103,6 +113,21 @@ fn main() {
         report.push(time(|| {
             run(&["report", "--quiet"], &log, Some(&report_file));
         }));
+        legs_2.push(time(|| {
+            run(&["legs", "--quiet", "--threads", "2"], &log, None);
+        }));
+        if let Some(took) = duckdb_legs(&log, 2, &duckdb_out) {
+            duckdb.push(took);
+        }
+        if let Some(single) = &single {
+            single_floor.push(time(|| {
+                parse_lines(single, |line| {
+                    serde_json::from_slice::<IgnoredAny>(line).is_ok()
+                })
+            }));
+            single_1.push(time(|| run_history(single, Some(1))));
+            single_all.push(time(|| run_history(single, None)));
+        }
     }
     let (history_1, history_all) = (median(history_1), median(history_all));
     let floor = median(floor);
@@ -161,6 +186,54 @@ fn main() {
             (Stages::median(&stages_all), history_all),
         ],
     );
+    println!();
+    let legs_2 = median(legs_2);
+    println!(
+        "DuckDB beside callfold, both on 2 threads, the same log (the query: benches/duckdb_legs.py):"
+    );
+    println!();
+    println!("| approach | events/s | time ÷ floor |");
+    println!("|---|---:|---:|");
+    println!(
+        "| `callfold legs --threads 2` | {} | {:.2} |",
+        per_second(lines, legs_2),
+        legs_2.as_secs_f64() / floor.as_secs_f64()
+    );
+    if duckdb.is_empty() {
+        println!("| DuckDB | not installed: run benches/ratios.sh | |");
+    } else {
+        let duckdb = median(duckdb);
+        println!(
+            "| DuckDB `read_json` + `GROUP BY callId`, 2 threads | {} | {:.2} |",
+            per_second(lines, duckdb),
+            duckdb.as_secs_f64() / floor.as_secs_f64()
+        );
+        println!();
+        println!(
+            "callfold legs is {:.2}× faster than DuckDB (target ≥ 2×)",
+            duckdb.as_secs_f64() / legs_2.as_secs_f64()
+        );
+    }
+    if let Some(single) = &single {
+        let floor = median(single_floor);
+        let (one, all) = (median(single_1), median(single_all));
+        println!();
+        println!(
+            "one leg per call: {} ({single_lines} lines); floor {}/s",
+            single.display(),
+            per_second(single_lines, floor)
+        );
+        println!();
+        println!("| `callfold history`, one leg per call | events/s | time ÷ floor |");
+        println!("|---|---:|---:|");
+        for (name, took) in [("1 thread", one), ("all cores", all)] {
+            println!(
+                "| {name} | {} | {:.2} |",
+                per_second(single_lines, took),
+                took.as_secs_f64() / floor.as_secs_f64()
+            );
+        }
+    }
     println!();
     let (stats, report) = (median(stats), median(report));
     let size = std::fs::metadata(&report_file).map_or(0, |m| m.len());
@@ -233,6 +306,64 @@ fn parse_lines(path: &Path, mut parse: impl FnMut(&[u8]) -> bool) -> usize {
         }
         ok += usize::from(parse(std::hint::black_box(&line)));
     }
+}
+
+/// DuckDB's per-leg query on the log (`benches/duckdb_legs.py`, in the virtualenv `benches/ratios.sh`
+/// makes), timed as a whole process as `callfold legs` is; `None` without the virtualenv.
+fn duckdb_legs(log: &Path, threads: usize, out: &Path) -> Option<Duration> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join("target/duckdb-venv/bin/python");
+    if !python.exists() {
+        return None;
+    }
+    let started = Instant::now();
+    let status = Command::new(python)
+        .arg(root.join("benches/duckdb_legs.py"))
+        .arg(log)
+        .arg(threads.to_string())
+        .arg(out)
+        .stdout(Stdio::null())
+        .status()
+        .ok()?;
+    status.success().then(|| started.elapsed())
+}
+
+/// A generated log with one leg per call, kept under `target/`: the callbacks of every call's first
+/// leg and of its A-leg, the other legs' left out.
+fn one_leg_log(calls: u32) -> PathBuf {
+    let whole = generated_log(calls);
+    let path = whole.with_extension("one-leg.jsonl");
+    if path.exists() {
+        return path;
+    }
+    let mut first_leg: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut out = std::io::BufWriter::new(File::create(&path).expect("create the log"));
+    for line in BufReader::new(File::open(&whole).expect("open the log")).lines() {
+        let line = line.expect("read the log");
+        let keep = match serde_json::from_str::<serde_json::Value>(&line) {
+            Ok(v) => match (
+                v["eventType"].as_str(),
+                v["parentCallId"].as_str(),
+                v["callId"].as_str(),
+            ) {
+                (Some(t), Some(parent), Some(id))
+                    if t.starts_with("transfer") && t != "transferComplete" =>
+                {
+                    first_leg
+                        .entry(parent.to_owned())
+                        .or_insert_with(|| id.to_owned())
+                        == id
+                }
+                _ => true,
+            },
+            Err(_) => true,
+        };
+        if keep {
+            std::io::Write::write_all(&mut out, line.as_bytes()).expect("write the log");
+            std::io::Write::write_all(&mut out, b"\n").expect("write the log");
+        }
+    }
+    path
 }
 
 /// Runs a subcommand on the log, its output discarded (or written to `output` with `-o`).
